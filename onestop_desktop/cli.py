@@ -1,0 +1,452 @@
+"""The ``onestop`` command line: scriptable, ``--json`` on every command that returns data.
+
+Exit codes: 0 success, 1 refused input or a failed action (one line on stderr), 2 usage error,
+3 environment fault (database locked or damaged, disk full).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from onestop_desktop import __version__
+from onestop_desktop.domain.calendar import VN_TZ, TimeUnit
+from onestop_desktop.domain.dossier import STATUS_LABELS, parse_channel, parse_status
+from onestop_desktop.domain.errors import DomainError
+from onestop_desktop.errors import EnvironmentFault
+from onestop_desktop.paths import default_db_path
+
+log = logging.getLogger(__name__)
+Handler = Callable[[argparse.Namespace], Any]
+
+
+def _parse_instant(value: str, field: str) -> datetime:
+    from onestop_desktop.domain.errors import ValidationError  # noqa: PLC0415
+
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            field, f"Thời điểm '{value}' không hợp lệ ({field}); dùng dạng 2026-01-05T08:30."
+        ) from None
+    return dt.replace(tzinfo=VN_TZ) if dt.tzinfo is None else dt
+
+
+def _parse_day(value: str, field: str) -> date:
+    from onestop_desktop.domain.errors import ValidationError  # noqa: PLC0415
+
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            field, f"Ngày '{value}' không hợp lệ ({field}); dùng dạng YYYY-MM-DD."
+        ) from None
+
+
+def _vn(dt: datetime | None) -> str:
+    return "" if dt is None else dt.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def _workstation(args: argparse.Namespace, *, ready: bool = True) -> Any:
+    from onestop_desktop.services.context import Workstation  # noqa: PLC0415
+    from onestop_desktop.store.db import Database  # noqa: PLC0415
+
+    target = args.db or str(default_db_path())
+    ws = Workstation(Database.open(target))
+    if ready:
+        ws.ensure_ready()
+    return ws
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_init(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.reference import init_workstation  # noqa: PLC0415
+
+    ws = _workstation(args, ready=False)
+    res = init_workstation(ws, office_code=args.office, device_number=args.device)
+    data = {
+        "db": res.db,
+        "office_code": res.office_code,
+        "office_name": res.office_name,
+        "device_id": res.device_id,
+        "device_number": res.device_number,
+        "migrated": res.migrated,
+        "backup": res.backup,
+        "loaded_bundled_data": res.loaded_bundled,
+    }
+    text = (
+        f"Cơ sở dữ liệu: {res.db}\nCơ quan: {res.office_name} ({res.office_code})\n"
+        f"Máy trạm số {res.device_number}"
+        + ("\nĐã nạp dữ liệu có sẵn (danh mục, đơn vị hành chính)." if res.loaded_bundled else "")
+        + (f"\nĐã sao lưu trước khi nâng cấp: {res.backup}" if res.backup else "")
+    )
+    return data, text
+
+
+def cmd_units_import(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.reference import import_units  # noqa: PLC0415
+
+    res = import_units(_workstation(args), Path(args.file))
+    return {"added": res.added, "updated": res.updated}, (
+        f"Đã nhập đơn vị hành chính: {res.added} mới, {res.updated} cập nhật."
+    )
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.reference import import_catalog  # noqa: PLC0415
+
+    res = import_catalog(_workstation(args), Path(args.file), replace=args.replace)
+    return {"added": res.added, "updated": res.updated, "retired": res.retired}, (
+        f"Đã nhập danh mục thủ tục: {res.added} mới, {res.updated} cập nhật, "
+        f"{res.retired} bãi bỏ."
+    )
+
+
+def cmd_catalog_list(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.reference import list_catalog  # noqa: PLC0415
+
+    procs = list_catalog(_workstation(args), include_retired=args.all)
+    data = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "field": p.field,
+            "level": p.level.value,
+            "processing_days": p.processing_days,
+            "time_unit": p.time_unit,
+            "fee": p.fee,
+            "online_level": p.online_level.value,
+            "active": p.active,
+            "documents": [d.name for d in p.documents],
+        }
+        for p in procs
+    ]
+    lines = [
+        f"{p.code:<12} {p.field[:18]:<18} {p.processing_days:>3} ngày  {p.name}"
+        + ("" if p.active else "  (đã bãi bỏ)")
+        for p in procs
+    ]
+    return data, "\n".join(lines) or "Danh mục trống."
+
+
+def cmd_calendar_import(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.reference import import_calendar  # noqa: PLC0415
+
+    res = import_calendar(_workstation(args), Path(args.file))
+    return {"added": res.added, "updated": res.updated}, (
+        f"Đã nhập lịch: {res.added} ngày mới, {res.updated} cập nhật."
+    )
+
+
+def cmd_calendar_due(args: argparse.Namespace) -> Any:
+    from onestop_desktop.domain.errors import ValidationError  # noqa: PLC0415
+
+    ws = _workstation(args)
+    start = _parse_instant(args.start, "start")
+    if args.days < 0:
+        raise ValidationError("days", "Số ngày phải lớn hơn hoặc bằng 0.")
+    with ws.db.read() as s:
+        cal = ws.calendar(s)
+        due = cal.due_at(start, args.days, TimeUnit(args.unit))
+        effective = cal.effective_receipt(start)
+    data = {
+        "start": start.isoformat(),
+        "effective_start": effective.isoformat(),
+        "days": args.days,
+        "unit": args.unit,
+        "due_at": due.isoformat(),
+        "due_date": due.date().isoformat(),
+    }
+    return data, f"Hẹn trả: {_vn(due)}"
+
+
+def cmd_intake(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.dossiers import IntakeRequest, intake  # noqa: PLC0415
+
+    ws = _workstation(args)
+    req = IntakeRequest(
+        procedure_code=args.procedure,
+        applicant_name=args.name,
+        id_number=args.id_number,
+        phone=args.phone,
+        address=args.address,
+        email=args.email,
+        channel=parse_channel(args.channel),
+        received_at=_parse_instant(args.received_at, "received-at") if args.received_at else None,
+        office_code=args.office,
+    )
+    view = intake(ws, req)
+    text = f"Mã hồ sơ: {view.code}\nHẹn trả kết quả: {_vn(view.due_at)}"
+    if view.possible_duplicate:
+        text += "\nCảnh báo: người này đang có hồ sơ chưa giải quyết cho cùng thủ tục."
+    return view.to_json(), text
+
+
+def cmd_lookup(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.lookup import lookup  # noqa: PLC0415
+
+    hits = lookup(_workstation(args), args.query, limit=args.limit)
+    data = [{**h.dossier.to_json(), "match": h.match} for h in hits]
+    lines = [
+        f"{h.dossier.code:<28} {h.dossier.applicant_name:<28} "
+        f"{h.dossier.id_number or '':<12} {STATUS_LABELS[parse_status(h.dossier.status)]:<16} "
+        f"hẹn {_vn(h.dossier.due_at)}"
+        for h in hits
+    ]
+    return data, "\n".join(lines) or "Không tìm thấy hồ sơ nào."
+
+
+def cmd_advance(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.dossiers import advance  # noqa: PLC0415
+
+    view = advance(
+        _workstation(args),
+        args.code,
+        parse_status(args.to, "to"),
+        at=_parse_instant(args.at, "at") if args.at else None,
+        note=args.note,
+        reason=args.reason,
+        collected_by=args.collected_by,
+    )
+    label = STATUS_LABELS[parse_status(view.status)]
+    return view.to_json(), f"{view.code}: {label}; hẹn trả {_vn(view.due_at)}"
+
+
+def cmd_show(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.dossiers import get_dossier, history  # noqa: PLC0415
+
+    ws = _workstation(args)
+    view = get_dossier(ws, args.code)
+    events = history(ws, args.code)
+    data = {
+        **view.to_json(),
+        "events": [
+            {
+                "type": e.type,
+                "occurred_at": e.occurred_at.astimezone(VN_TZ).isoformat(),
+                "user_id": e.user_id,
+                "device_id": e.device_id,
+                "device_seq": e.device_seq,
+                "payload": json.loads(e.payload),
+            }
+            for e in events
+        ],
+    }
+    lines = [
+        f"{view.code} — {view.applicant_name}",
+        f"Thủ tục: {view.procedure_name} ({view.procedure_code})",
+        f"Trạng thái: {STATUS_LABELS[parse_status(view.status)]}",
+        f"Tiếp nhận: {_vn(view.received_at)}   Hẹn trả: {_vn(view.due_at)}",
+        "Lịch sử:",
+        *(f"  {_vn(e.occurred_at)}  {e.type}" for e in events),
+    ]
+    return data, "\n".join(lines)
+
+
+def cmd_import_dossiers(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.importer import import_dossiers  # noqa: PLC0415
+
+    progress = _ProgressLine("Nhập hồ sơ") if not args.json and sys.stderr.isatty() else None
+    res = import_dossiers(
+        _workstation(args), Path(args.file), progress=progress.update if progress else None
+    )
+    if progress:
+        progress.done()
+    return {"imported": res.imported, "generated_codes": res.generated_codes}, (
+        f"Đã nhập {res.imported} hồ sơ ({res.generated_codes} mã được cấp mới)."
+    )
+
+
+def cmd_report(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.reports import build_report, format_report  # noqa: PLC0415
+
+    ws = _workstation(args)
+    rep = build_report(
+        ws,
+        _parse_day(args.date_from, "from"),
+        _parse_day(args.date_to, "to"),
+        unit_code=args.unit,
+    )
+    return rep.to_json(), format_report(rep)
+
+
+def cmd_demo(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.demo import generate_demo  # noqa: PLC0415
+
+    progress = _ProgressLine("Tạo dữ liệu mẫu") if not args.json else None
+    res = generate_demo(
+        _workstation(args),
+        args.dossiers,
+        seed=args.seed,
+        progress=progress.update if progress else None,
+    )
+    if progress:
+        progress.done()
+    return {"dossiers": res.dossiers, "events": res.events, "seconds": round(res.seconds, 2)}, (
+        f"Đã tạo {res.dossiers} hồ sơ mẫu ({res.events} sự kiện) trong {res.seconds:.1f} giây."
+    )
+
+
+class _ProgressLine:
+    """A one-line progress indicator on stderr."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._last = -1
+
+    def update(self, done: int, total: int) -> bool:
+        pct = 100 * done // total if total else 100
+        if pct != self._last:
+            self._last = pct
+            sys.stderr.write(f"\r{self.label}: {done:,}/{total:,} ({pct}%)".replace(",", "."))
+            sys.stderr.flush()
+        return True
+
+    def done(self) -> None:
+        sys.stderr.write("\n")
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help="database file or URL")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON"
+    )
+    p = argparse.ArgumentParser(
+        prog="onestop",
+        description="OneStop Desktop — phần mềm bộ phận một cửa (tiếp nhận và trả kết quả).",
+    )
+    p.add_argument("--version", action="version", version=f"onestop {__version__}")
+    p.add_argument(
+        "--db",
+        default=None,
+        help="SQLite file or database URL (default: $ONESTOP_DB or the user data folder)",
+    )
+    p.add_argument("--json", action="store_true", default=False, help="machine-readable output")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        sp.set_defaults(handler=handler)
+        return sp
+
+    sp = add("init", cmd_init, "create or migrate the database and load bundled data")
+    sp.add_argument("--office", help="agency identifier code of this workstation's office")
+    sp.add_argument("--device", type=int, help="this workstation's number within the office (1-99)")
+
+    units = sub.add_parser("units", help="administrative units").add_subparsers(
+        dest="units_command", required=True, metavar="ACTION"
+    )
+    sp = units.add_parser("import", parents=[common], help="import code,name,level,parent_code")
+    sp.add_argument("file")
+    sp.set_defaults(handler=cmd_units_import)
+
+    catalog = sub.add_parser("catalog", help="procedure catalog").add_subparsers(
+        dest="catalog_command", required=True, metavar="ACTION"
+    )
+    sp = catalog.add_parser("import", parents=[common], help="import a catalog CSV")
+    sp.add_argument("file")
+    sp.add_argument("--replace", action="store_true", help="the file becomes the whole catalog")
+    sp.set_defaults(handler=cmd_catalog_import)
+    sp = catalog.add_parser("list", parents=[common], help="list current procedures")
+    sp.add_argument("--all", action="store_true", help="include retired procedures")
+    sp.set_defaults(handler=cmd_catalog_list)
+
+    cal = sub.add_parser("calendar", help="working-day calendar").add_subparsers(
+        dest="calendar_command", required=True, metavar="ACTION"
+    )
+    sp = cal.add_parser("import", parents=[common], help="import date,kind,note overrides")
+    sp.add_argument("file")
+    sp.set_defaults(handler=cmd_calendar_import)
+    sp = cal.add_parser("due", parents=[common], help="compute an appointment date")
+    sp.add_argument("--start", required=True, help="ISO date-time received (Vietnam time if no zone)")
+    sp.add_argument("--days", required=True, type=int)
+    sp.add_argument("--unit", default="working_days", choices=[u.value for u in TimeUnit])
+    sp.set_defaults(handler=cmd_calendar_due)
+
+    sp = add("intake", cmd_intake, "receive a dossier")
+    sp.add_argument("--procedure", required=True)
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--id-number")
+    sp.add_argument("--phone")
+    sp.add_argument("--address")
+    sp.add_argument("--email")
+    sp.add_argument("--channel", default="direct", help="direct|online|postal")
+    sp.add_argument("--received-at", help="ISO date-time (Vietnam time if no zone)")
+    sp.add_argument("--office", help="receiving office (default: this workstation's)")
+
+    sp = add("lookup", cmd_lookup, "find dossiers by code, name, ID number or phone")
+    sp.add_argument("query")
+    sp.add_argument("--limit", type=int, default=20)
+
+    sp = add("show", cmd_show, "show one dossier and its history")
+    sp.add_argument("code")
+
+    sp = add("advance", cmd_advance, "change a dossier's status")
+    sp.add_argument("code")
+    sp.add_argument("--to", required=True, help="in_progress|waiting_supplement|resolved|...")
+    sp.add_argument("--at", help="ISO date-time (default: now)")
+    sp.add_argument("--note")
+    sp.add_argument("--reason", help="required to refuse")
+    sp.add_argument("--collected-by", help="who collected the result (required to return)")
+
+    imp = sub.add_parser("import", help="bulk imports").add_subparsers(
+        dest="import_command", required=True, metavar="WHAT"
+    )
+    sp = imp.add_parser("dossiers", parents=[common], help="import dossiers from CSV")
+    sp.add_argument("file")
+    sp.set_defaults(handler=cmd_import_dossiers)
+
+    sp = add("report", cmd_report, "periodic report (Biểu II.06a)")
+    sp.add_argument("--from", dest="date_from", required=True)
+    sp.add_argument("--to", dest="date_to", required=True)
+    sp.add_argument("--unit", help="admin unit code (a ward, or a district with its wards)")
+
+    sp = add("demo", cmd_demo, "generate realistic synthetic dossiers")
+    sp.add_argument("--dossiers", type=int, default=1000)
+    sp.add_argument("--seed", type=int, default=1)
+    return p
+
+
+def _default(o: object) -> object:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    raise TypeError(type(o).__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        data, text = args.handler(args)
+    except DomainError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    except EnvironmentFault as exc:
+        print(f"Lỗi môi trường: {exc}", file=sys.stderr)  # noqa: T201
+        return 3
+    except KeyboardInterrupt:
+        print("Đã hủy.", file=sys.stderr)  # noqa: T201
+        return 130
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=_default))  # noqa: T201
+    else:
+        print(text)  # noqa: T201
+    return 0
+
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,334 @@
+"""Dossiers: statuses, the state machine, events and the one reducer that projects them.
+
+Row tables are projections of the append-only event log; this module's :func:`reduce` is the
+only place that turns an event into a new state, on workstations and the server alike.
+Event payloads hold strings and integers only (no floats); instants are ISO-8601 strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from onestop_desktop.domain.errors import TransitionError, ValidationError
+
+
+class Status(StrEnum):
+    """Lifecycle of a dossier."""
+
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    WAITING_SUPPLEMENT = "waiting_supplement"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+STATUS_LABELS: Mapping[Status, str] = {
+    Status.RECEIVED: "Đã tiếp nhận",
+    Status.IN_PROGRESS: "Đang giải quyết",
+    Status.WAITING_SUPPLEMENT: "Chờ bổ sung",
+    Status.RESOLVED: "Đã có kết quả",
+    Status.RETURNED: "Đã trả kết quả",
+    Status.REFUSED: "Từ chối",
+    Status.WITHDRAWN: "Rút hồ sơ",
+}
+
+#: Allowed forward moves. Waiting for a supplement pauses the clock; the move back to
+#: in-progress resumes it.
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset(
+        {
+            Status.IN_PROGRESS,
+            Status.WAITING_SUPPLEMENT,
+            Status.RESOLVED,
+            Status.REFUSED,
+            Status.WITHDRAWN,
+        }
+    ),
+    Status.IN_PROGRESS: frozenset(
+        {Status.WAITING_SUPPLEMENT, Status.RESOLVED, Status.REFUSED, Status.WITHDRAWN}
+    ),
+    Status.WAITING_SUPPLEMENT: frozenset({Status.IN_PROGRESS, Status.REFUSED, Status.WITHDRAWN}),
+    Status.RESOLVED: frozenset({Status.RETURNED}),
+    Status.RETURNED: frozenset(),
+    Status.REFUSED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT})
+FINISHED_STATUSES = frozenset({Status.RESOLVED, Status.RETURNED, Status.REFUSED, Status.WITHDRAWN})
+
+
+class Channel(StrEnum):
+    """How the dossier reached the office."""
+
+    DIRECT = "direct"
+    ONLINE = "online"
+    POSTAL = "postal"
+
+
+CHANNEL_LABELS: Mapping[Channel, str] = {
+    Channel.DIRECT: "Trực tiếp",
+    Channel.ONLINE: "Trực tuyến",
+    Channel.POSTAL: "Bưu chính công ích",
+}
+
+
+class EventType(StrEnum):
+    """Kinds of dossier events."""
+
+    RECEIVED = "dossier.received"
+    IMPORTED = "dossier.imported"
+    STATUS_CHANGED = "dossier.status_changed"
+    FIELD_EDITED = "dossier.field_edited"
+    RESCHEDULED = "dossier.rescheduled"
+    PRINTED = "dossier.printed"
+    RATING_GIVEN = "rating.given"
+
+
+#: Applicant fields a correction may change (and last-writer-wins applies to, in sync).
+EDITABLE_FIELDS = frozenset({"applicant_name", "id_number", "phone", "address", "email", "note"})
+
+
+def parse_status(value: str, field_name: str = "status") -> Status:
+    """Read a status name, refusing unknown ones with a Vietnamese message."""
+    try:
+        return Status(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in Status)
+        raise ValidationError(
+            field_name, f"Trạng thái '{value}' không hợp lệ; dùng một trong: {allowed}."
+        ) from None
+
+
+def parse_channel(value: str, field_name: str = "channel") -> Channel:
+    """Read a channel name (direct|online|postal), refusing unknown ones."""
+    try:
+        return Channel(value.strip().lower())
+    except ValueError:
+        raise ValidationError(
+            field_name,
+            f"Kênh tiếp nhận '{value}' không hợp lệ; dùng direct, online hoặc postal.",
+        ) from None
+
+
+def check_transition(current: Status, target: Status) -> None:
+    """Raise :class:`TransitionError` unless ``current → target`` is allowed."""
+    if target not in TRANSITIONS[current]:
+        raise TransitionError(
+            f"Không thể chuyển hồ sơ từ trạng thái '{STATUS_LABELS[current]}' "
+            f"sang '{STATUS_LABELS[target]}'."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentItem:
+    """One line of the document checklist."""
+
+    name: str
+    originals: int = 0
+    certified_copies: int = 0
+    photocopies: int = 0
+    received: bool = True
+
+    def to_payload(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> DocumentItem:
+        """Inverse of :meth:`to_payload`."""
+        return cls(
+            name=str(data["name"]),
+            originals=int(data.get("originals", 0)),
+            certified_copies=int(data.get("certified_copies", 0)),
+            photocopies=int(data.get("photocopies", 0)),
+            received=bool(data.get("received", True)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DossierState:
+    """The projection of one dossier's events."""
+
+    id: str
+    code: str
+    procedure_code: str
+    procedure_name: str
+    office_code: str
+    applicant_name: str
+    channel: Channel
+    received_at: datetime
+    due_at: datetime
+    status: Status = Status.RECEIVED
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    email: str | None = None
+    documents: tuple[DocumentItem, ...] = ()
+    rescheduled_due_at: datetime | None = None
+    paused_at: datetime | None = None
+    resolved_at: datetime | None = None
+    returned_at: datetime | None = None
+    closed_at: datetime | None = None
+    returned_to: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    rating: str | None = None
+    rating_reason: str | None = None
+    print_count: int = 0
+    version: int = 0
+    updated_at: datetime | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An immutable fact about a dossier."""
+
+    id: str
+    dossier_id: str
+    type: EventType
+    payload: Mapping[str, Any]
+    occurred_at: datetime
+    user_id: str
+    device_id: str
+    device_seq: int
+    hlc: str
+
+
+def _dt(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _req_dt(payload: Mapping[str, Any], key: str) -> datetime:
+    value = _dt(payload.get(key))
+    if value is None:
+        raise ValueError(f"event payload lacks {key}")
+    return value
+
+
+def iso(value: datetime | None) -> str | None:
+    """Serialise an aware instant for a payload."""
+    return None if value is None else value.isoformat()
+
+
+def state_from_creation(dossier_id: str, payload: Mapping[str, Any]) -> DossierState:
+    """Build the first state from a ``dossier.received`` or ``dossier.imported`` payload."""
+    docs = tuple(DocumentItem.from_payload(d) for d in payload.get("documents", ()))
+    return DossierState(
+        id=dossier_id,
+        code=str(payload["code"]),
+        procedure_code=str(payload["procedure_code"]),
+        procedure_name=str(payload.get("procedure_name", "")),
+        office_code=str(payload["office_code"]),
+        applicant_name=str(payload["applicant_name"]),
+        channel=Channel(payload.get("channel", Channel.DIRECT)),
+        received_at=_req_dt(payload, "received_at"),
+        due_at=_req_dt(payload, "due_at"),
+        status=Status(payload.get("status", Status.RECEIVED)),
+        id_number=payload.get("id_number") or None,
+        phone=payload.get("phone") or None,
+        address=payload.get("address") or None,
+        email=payload.get("email") or None,
+        documents=docs,
+        resolved_at=_dt(payload.get("resolved_at")),
+        returned_at=_dt(payload.get("returned_at")),
+        closed_at=_dt(payload.get("closed_at")),
+        note=payload.get("note") or None,
+    )
+
+
+def status_change_payload(
+    state: DossierState,
+    target: Status,
+    at: datetime,
+    *,
+    note: str | None = None,
+    new_due_at: datetime | None = None,
+    collected_by: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Validate a status change and return its event payload.
+
+    Raises:
+        TransitionError: the move is not allowed from the current status.
+        ValidationError: a refusal or withdrawal without a reason, or a return without
+            the name of who collected the result.
+    """
+    check_transition(state.status, target)
+    if target is Status.REFUSED and not (reason and reason.strip()):
+        raise ValidationError("reason", "Phải nhập lý do từ chối hồ sơ.")
+    if target is Status.RETURNED and not (collected_by and collected_by.strip()):
+        raise ValidationError("collected_by", "Phải ghi tên người nhận kết quả.")
+    if at < state.received_at:
+        raise ValidationError(
+            "at", "Thời điểm chuyển trạng thái không được trước thời điểm tiếp nhận hồ sơ."
+        )
+    payload: dict[str, Any] = {"from": state.status.value, "to": target.value, "at": iso(at)}
+    if note:
+        payload["note"] = note.strip()
+    if new_due_at is not None:
+        payload["due_at"] = iso(new_due_at)
+    if collected_by:
+        payload["collected_by"] = collected_by.strip()
+    if reason:
+        payload["reason"] = reason.strip()
+    return payload
+
+
+def reduce(state: DossierState | None, event: Event) -> DossierState:
+    """Apply one event to a dossier state (``None`` before its creation event)."""
+    p = event.payload
+    if event.type in (EventType.RECEIVED, EventType.IMPORTED):
+        if state is not None:
+            raise TransitionError(f"Hồ sơ {state.code} đã tồn tại.")
+        new = state_from_creation(event.dossier_id, p)
+        return dataclasses.replace(new, version=1, updated_at=event.occurred_at)
+    if state is None:
+        raise TransitionError("Sự kiện cho một hồ sơ chưa được tiếp nhận.")
+    changes: dict[str, Any] = {"version": state.version + 1, "updated_at": event.occurred_at}
+    if event.type is EventType.STATUS_CHANGED:
+        target = Status(p["to"])
+        check_transition(state.status, target)
+        at = _req_dt(p, "at")
+        changes["status"] = target
+        if "due_at" in p:
+            changes["due_at"] = _req_dt(p, "due_at")
+        if target is Status.WAITING_SUPPLEMENT:
+            changes["paused_at"] = at
+        elif state.status is Status.WAITING_SUPPLEMENT:
+            changes["paused_at"] = None
+        if target is Status.RESOLVED:
+            changes["resolved_at"] = at
+        elif target is Status.RETURNED:
+            changes["returned_at"] = at
+            changes["returned_to"] = p.get("collected_by")
+        elif target in (Status.REFUSED, Status.WITHDRAWN):
+            changes["closed_at"] = at
+            changes["reason"] = p.get("reason") or p.get("note")
+        if p.get("note"):
+            changes["note"] = p["note"]
+    elif event.type is EventType.FIELD_EDITED:
+        name = str(p["field"])
+        if name not in EDITABLE_FIELDS:
+            raise ValidationError(name, f"Không được sửa trường '{name}'.")
+        changes[name] = p.get("new") or None
+    elif event.type is EventType.RESCHEDULED:
+        changes["rescheduled_due_at"] = _req_dt(p, "new_due_at")
+    elif event.type is EventType.PRINTED:
+        changes["print_count"] = state.print_count + 1
+    elif event.type is EventType.RATING_GIVEN:
+        changes["rating"] = p["rating"]
+        changes["rating_reason"] = p.get("reason")
+    return dataclasses.replace(state, **changes)

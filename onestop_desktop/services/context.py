@@ -1,0 +1,126 @@
+"""The workstation context every service runs in: database, clock, actor, calendar."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onestop_desktop.domain.calendar import CalendarEntry, DayKind, OfficeHours, WorkCalendar
+from onestop_desktop.domain.ids import new_id
+from onestop_desktop.errors import UserError
+from onestop_desktop.store import repo
+from onestop_desktop.store.calendar_source import build_calendar
+from onestop_desktop.store.db import Database
+from onestop_desktop.store.migrate import current_revision, head_revision
+from onestop_desktop.store.models import CalendarDayRow, UserRow
+
+
+def utc_now() -> datetime:
+    """The current instant (aware, UTC)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts, from which workstation."""
+
+    user_id: str
+    username: str
+    device_id: str
+    device_number: int
+    office_code: str
+
+
+def parse_hhmm(value: str, field: str = "cutoff") -> time:
+    """Read ``HH:MM``."""
+    try:
+        hh, mm = value.strip().split(":")
+        return time(int(hh), int(mm))
+    except ValueError:
+        raise UserError(f"Giờ '{value}' không hợp lệ ({field}); dùng dạng HH:MM.") from None
+
+
+class Workstation:
+    """Services' shared context. One per process; sessions are opened per use case."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        username: str | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.username = username or _os_user()
+        self._calendar: WorkCalendar | None = None
+
+    def now(self) -> datetime:
+        """Current instant from the injected clock."""
+        return self.clock()
+
+    def ensure_ready(self) -> None:
+        """Refuse to work on a database that was never initialised or is outdated."""
+        rev = current_revision(self.db.engine)
+        if rev is None:
+            raise UserError(
+                "Cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'onestop init' trước."
+            )
+        if rev != head_revision():
+            raise UserError(
+                "Cơ sở dữ liệu cần được nâng cấp; hãy chạy 'onestop init' để cập nhật."
+            )
+
+    def actor(self, session: Session) -> Actor:
+        """The acting user and this device (the user row is created on first use)."""
+        device_id = repo.get_setting(session, repo.DEVICE_ID)
+        device_number = repo.get_setting(session, repo.DEVICE_NUMBER)
+        office = repo.get_setting(session, repo.OFFICE_CODE)
+        if not device_id or not device_number or not office:
+            raise UserError("Máy trạm chưa được khởi tạo; hãy chạy 'onestop init'.")
+        user = session.scalars(select(UserRow).where(UserRow.username == self.username)).first()
+        if user is None:
+            user = UserRow(id=new_id(), username=self.username, full_name=self.username)
+            session.add(user)
+            session.flush()
+        return Actor(
+            user_id=user.id,
+            username=user.username,
+            device_id=device_id,
+            device_number=int(device_number),
+            office_code=office,
+        )
+
+    def office_hours(self, session: Session) -> OfficeHours:
+        """Office hours with the configured same-day cut-off."""
+        cutoff = repo.get_setting(session, repo.CUTOFF)
+        base = OfficeHours()
+        if cutoff:
+            return OfficeHours(periods=base.periods, cutoff=parse_hhmm(cutoff))
+        return base
+
+    def calendar(self, session: Session) -> WorkCalendar:
+        """The deadline calendar: local overrides > bundled schedule > holidays package."""
+        if self._calendar is None:
+            overrides = [
+                CalendarEntry(day=r.day, kind=DayKind(r.kind), note=r.note)
+                for r in session.scalars(select(CalendarDayRow))
+            ]
+            self._calendar = build_calendar(overrides, self.office_hours(session))
+        return self._calendar
+
+    def invalidate_calendar(self) -> None:
+        """Forget the cached calendar (after an import or a settings change)."""
+        self._calendar = None
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser() or "local"
+    except (KeyError, OSError):
+        return "local"

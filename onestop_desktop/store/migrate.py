@@ -1,0 +1,85 @@
+"""Schema migrations (Alembic scripts in the top-level ``db/`` folder)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from onestop_desktop.errors import EnvironmentFault
+from onestop_desktop.paths import asset_dir
+
+log = logging.getLogger(__name__)
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(asset_dir("db")))
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this program knows."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None  # noqa: S101 - the package always ships migrations
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup_sqlite(db_file: Path, suffix: str) -> Path:
+    """Copy a SQLite database with the online backup API (never a file copy)."""
+    target = db_file.with_name(f"{db_file.stem}.{suffix}.bak{db_file.suffix}")
+    src = sqlite3.connect(db_file)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the schema to ``revision``; back up an existing SQLite DB first.
+
+    Returns:
+        The backup file written, if any.
+
+    Raises:
+        EnvironmentFault: the database was written by a newer program.
+    """
+    script = ScriptDirectory.from_config(_config())
+    current = current_revision(engine)
+    if current is not None and script.get_revision(current) is None:
+        raise EnvironmentFault(
+            f"Cơ sở dữ liệu có phiên bản lược đồ {current}, mới hơn chương trình này; "
+            "hãy cài phiên bản OneStop Desktop mới hơn."
+        )
+    target = head_revision() if revision == "head" else revision
+    if current == target:
+        return None
+    backup: Path | None = None
+    db_name = engine.url.database
+    if engine.dialect.name == "sqlite" and current is not None and db_name:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        backup = backup_sqlite(Path(db_name), f"before-{target}-{stamp}")
+        log.info("backed up %s to %s before migrating", db_name, backup)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return str(backup) if backup else None

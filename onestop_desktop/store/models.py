@@ -1,0 +1,247 @@
+"""SQLAlchemy 2 typed models: the local (and server) schema.
+
+Dossier rows are projections of the append-only ``events`` table (see domain.dossier.reduce).
+Instants are stored in UTC (``UtcDateTime``); synced rows are keyed by UUIDv7 strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware instant stored as UTC; naive values are refused (they are bugs)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC (naive on SQLite, which has no zone type)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime refused: {value!r}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to what SQLite gives back."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names (Alembic batch mode needs them)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: dict[Any, Any] = {datetime: UtcDateTime()}  # noqa: RUF012
+
+
+class Setting(Base):
+    """Key/value settings of this workstation (office, device, counters, cut-off...)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AdminUnitRow(Base):
+    """Administrative unit (province, district, ward) with validity dates."""
+
+    __tablename__ = "admin_units"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(
+        String(20), ForeignKey("admin_units.code"), index=True
+    )
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    replaced_by: Mapped[str | None] = mapped_column(String(20))
+
+
+class OfficeRow(Base):
+    """A receiving office; ``code`` is the agency identifier used in dossier codes."""
+
+    __tablename__ = "offices"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    unit_code: Mapped[str | None] = mapped_column(
+        String(20), ForeignKey("admin_units.code"), index=True
+    )
+    parent_name: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+
+
+class CounterRow(Base):
+    """A counter (quầy) of an office."""
+
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("office_code", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    office_code: Mapped[str] = mapped_column(String(40), ForeignKey("offices.code"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class UserRow(Base):
+    """A person who acts in the app (accounts and roles come with their own issue)."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="clerk")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DeviceRow(Base):
+    """A workstation; ``number`` is its short, never-reused number within its office."""
+
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+    office_code: Mapped[str] = mapped_column(String(40), ForeignKey("offices.code"))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProcedureRow(Base):
+    """Current catalog entry; retired ones stay (``active`` false) for old dossiers."""
+
+    __tablename__ = "procedures"
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    name_folded: Mapped[str] = mapped_column(String(500))
+    field: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    processing_days: Mapped[int] = mapped_column(Integer)
+    time_unit: Mapped[str] = mapped_column(String(20), default="working_days")
+    fee: Mapped[int] = mapped_column(Integer, default=0)
+    fee_note: Mapped[str] = mapped_column(String(500), default="")
+    online_level: Mapped[str] = mapped_column(String(10), default="none")
+    legal_basis: Mapped[str] = mapped_column(String(500), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    retired_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class ProcedureDocumentRow(Base):
+    """A required document of a procedure."""
+
+    __tablename__ = "procedure_documents"
+    procedure_code: Mapped[str] = mapped_column(
+        String(50), ForeignKey("procedures.code", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    originals: Mapped[int] = mapped_column(Integer, default=0)
+    certified_copies: Mapped[int] = mapped_column(Integer, default=0)
+    photocopies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarDayRow(Base):
+    """A special day of the deadline calendar (local override or imported schedule)."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class CodeCounterRow(Base):
+    """Last sequence slot used by a device for an office's day (offline-unique codes)."""
+
+    __tablename__ = "code_counters"
+    office_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    device_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_k: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DossierRow(Base):
+    """Projection of a dossier's events (see domain.dossier.DossierState)."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        Index("ix_dossiers_status_due", "status", "due_at"),
+        Index("ix_dossiers_office_received", "office_code", "received_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(50), ForeignKey("procedures.code"))
+    procedure_name: Mapped[str] = mapped_column(String(500), default="")
+    office_code: Mapped[str] = mapped_column(String(40), ForeignKey("offices.code"))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    name_sort: Mapped[str] = mapped_column(String(200), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    address: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime] = mapped_column()
+    rescheduled_due_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20))
+    paused_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    returned_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    returned_to: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    documents: Mapped[str] = mapped_column(Text, default="[]")
+    rating: Mapped[str | None] = mapped_column(String(20))
+    rating_reason: Mapped[str | None] = mapped_column(Text)
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+    flags: Mapped[str] = mapped_column(String(100), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class EventRow(Base):
+    """Append-only event log: the audit trail and the unit of sync (the outbox)."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(String(36), ForeignKey("dossiers.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column()
+    user_id: Mapped[str] = mapped_column(String(36))
+    device_id: Mapped[str] = mapped_column(String(36))
+    device_seq: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[str] = mapped_column(String(80))
+    server_seq: Mapped[int | None] = mapped_column(Integer, index=True)
+    disposition: Mapped[str | None] = mapped_column(String(60))

@@ -1,0 +1,253 @@
+"""Repositories: settings, the event outbox, dossier projections and code allocation.
+
+Everything here runs inside a caller's unit of work (a Session from ``Database.write``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from onestop_desktop.domain.codes import format_dossier_code, sequence_for
+from onestop_desktop.domain.dossier import (
+    Channel,
+    DocumentItem,
+    DossierState,
+    Event,
+    EventType,
+    Status,
+)
+from onestop_desktop.domain.hlc import Hlc, HlcClock
+from onestop_desktop.domain.ids import new_id
+from onestop_desktop.domain.text import fold, name_sort_key
+from onestop_desktop.store.models import (
+    CodeCounterRow,
+    DossierRow,
+    EventRow,
+    Setting,
+)
+
+# Settings keys
+OFFICE_CODE = "office_code"
+DEVICE_ID = "device_id"
+DEVICE_NUMBER = "device_number"
+NEXT_DEVICE_SEQ = "next_device_seq"
+HLC_LAST = "hlc_last"
+CUTOFF = "cutoff"
+
+
+def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
+    """Read one setting."""
+    row = session.get(Setting, key)
+    return row.value if row is not None else default
+
+
+def set_setting(session: Session, key: str, value: str) -> None:
+    """Write one setting."""
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def all_settings(session: Session) -> dict[str, str]:
+    """Every setting as a dict."""
+    return {s.key: s.value for s in session.scalars(select(Setting))}
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class EventStamper:
+    """Gives events their device sequence and HLC time inside one write transaction.
+
+    Sequences are gap-free per device: the next number is read and written back in the same
+    transaction as the events that use it.
+    """
+
+    def __init__(self, session: Session, device_id: str) -> None:
+        self._session = session
+        self.device_id = device_id
+        self._next_seq = int(get_setting(session, NEXT_DEVICE_SEQ, "1") or "1")
+        last = get_setting(session, HLC_LAST)
+        self._clock = HlcClock(device_id, _now_ms, Hlc.unpack(last) if last else None)
+
+    def stamp(self) -> tuple[int, str]:
+        """Return the next (device_seq, packed HLC)."""
+        seq = self._next_seq
+        self._next_seq += 1
+        return seq, self._clock.tick().pack()
+
+    def flush(self) -> None:
+        """Persist the counters (call before commit)."""
+        set_setting(self._session, NEXT_DEVICE_SEQ, str(self._next_seq))
+        set_setting(self._session, HLC_LAST, self._clock.tick().pack())
+
+
+def make_event(
+    stamper: EventStamper,
+    *,
+    dossier_id: str,
+    type_: EventType,
+    payload: Mapping[str, Any],
+    occurred_at: datetime,
+    user_id: str,
+) -> Event:
+    """Create a stamped event (not yet stored)."""
+    seq, hlc = stamper.stamp()
+    return Event(
+        id=new_id(),
+        dossier_id=dossier_id,
+        type=type_,
+        payload=dict(payload),
+        occurred_at=occurred_at,
+        user_id=user_id,
+        device_id=stamper.device_id,
+        device_seq=seq,
+        hlc=hlc,
+    )
+
+
+def event_values(ev: Event) -> dict[str, Any]:
+    """Column values of an event row."""
+    return {
+        "id": ev.id,
+        "dossier_id": ev.dossier_id,
+        "type": ev.type.value,
+        "payload": json.dumps(ev.payload, ensure_ascii=False, separators=(",", ":")),
+        "occurred_at": ev.occurred_at,
+        "user_id": ev.user_id,
+        "device_id": ev.device_id,
+        "device_seq": ev.device_seq,
+        "hlc": ev.hlc,
+        "server_seq": None,
+        "disposition": None,
+    }
+
+
+def dossier_values(state: DossierState) -> dict[str, Any]:
+    """Column values of a dossier projection row."""
+    return {
+        "id": state.id,
+        "code": state.code,
+        "procedure_code": state.procedure_code,
+        "procedure_name": state.procedure_name,
+        "office_code": state.office_code,
+        "applicant_name": state.applicant_name,
+        "name_folded": fold(state.applicant_name),
+        "name_sort": name_sort_key(state.applicant_name),
+        "id_number": state.id_number,
+        "phone": state.phone,
+        "address": state.address,
+        "email": state.email,
+        "channel": state.channel.value,
+        "received_at": state.received_at,
+        "due_at": state.due_at,
+        "rescheduled_due_at": state.rescheduled_due_at,
+        "status": state.status.value,
+        "paused_at": state.paused_at,
+        "resolved_at": state.resolved_at,
+        "returned_at": state.returned_at,
+        "closed_at": state.closed_at,
+        "returned_to": state.returned_to,
+        "reason": state.reason,
+        "note": state.note,
+        "documents": json.dumps(
+            [d.to_payload() for d in state.documents], ensure_ascii=False, separators=(",", ":")
+        ),
+        "rating": state.rating,
+        "rating_reason": state.rating_reason,
+        "print_count": state.print_count,
+        "version": state.version,
+        "updated_at": state.updated_at or state.received_at,
+    }
+
+
+def state_of(row: DossierRow) -> DossierState:
+    """Rebuild the domain state from its projection row."""
+    return DossierState(
+        id=row.id,
+        code=row.code,
+        procedure_code=row.procedure_code,
+        procedure_name=row.procedure_name,
+        office_code=row.office_code,
+        applicant_name=row.applicant_name,
+        channel=Channel(row.channel),
+        received_at=row.received_at,
+        due_at=row.due_at,
+        status=Status(row.status),
+        id_number=row.id_number,
+        phone=row.phone,
+        address=row.address,
+        email=row.email,
+        documents=tuple(DocumentItem.from_payload(d) for d in json.loads(row.documents or "[]")),
+        rescheduled_due_at=row.rescheduled_due_at,
+        paused_at=row.paused_at,
+        resolved_at=row.resolved_at,
+        returned_at=row.returned_at,
+        closed_at=row.closed_at,
+        returned_to=row.returned_to,
+        reason=row.reason,
+        note=row.note,
+        rating=row.rating,
+        rating_reason=row.rating_reason,
+        print_count=row.print_count,
+        version=row.version,
+        updated_at=row.updated_at,
+    )
+
+
+def insert_events(session: Session, events: Iterable[Event]) -> None:
+    """Append events to the log (bulk, Core executemany)."""
+    rows = [event_values(e) for e in events]
+    if rows:
+        session.execute(insert(EventRow), rows)
+
+
+def insert_dossiers(session: Session, states: Iterable[DossierState]) -> None:
+    """Insert new projection rows (bulk)."""
+    rows = [dossier_values(s) for s in states]
+    if rows:
+        session.execute(insert(DossierRow), rows)
+
+
+def save_dossier(session: Session, state: DossierState) -> None:
+    """Overwrite an existing projection row with a new state."""
+    values = dossier_values(state)
+    dossier_id = values.pop("id")
+    session.execute(update(DossierRow).where(DossierRow.id == dossier_id).values(**values))
+
+
+def find_dossier_row(session: Session, code: str) -> DossierRow | None:
+    """The dossier with this exact code."""
+    return session.scalars(select(DossierRow).where(DossierRow.code == code)).one_or_none()
+
+
+def allocate_codes(
+    session: Session, *, office_code: str, day: date, device_number: int, count: int = 1
+) -> list[str]:
+    """Reserve ``count`` dossier codes from this device's slice of the office's day.
+
+    Unique across the office's workstations offline: each device has its own slice of the
+    daily sequence (domain.codes.sequence_for); a reserved number is never handed out again.
+    """
+    key = {"office_code": office_code, "day": day, "device_number": device_number}
+    row = session.get(CodeCounterRow, key)
+    if row is None:
+        row = CodeCounterRow(**key, last_k=0)
+        session.add(row)
+    start = row.last_k + 1
+    row.last_k += count
+    session.flush()
+    return [
+        format_dossier_code(office_code, day, sequence_for(device_number, k))
+        for k in range(start, start + count)
+    ]
