@@ -105,8 +105,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> Any:
 
     res = import_catalog(_workstation(args), Path(args.file), replace=args.replace)
     return {"added": res.added, "updated": res.updated, "retired": res.retired}, (
-        f"Đã nhập danh mục thủ tục: {res.added} mới, {res.updated} cập nhật, "
-        f"{res.retired} bãi bỏ."
+        f"Đã nhập danh mục thủ tục: {res.added} mới, {res.updated} cập nhật, {res.retired} bãi bỏ."
     )
 
 
@@ -321,9 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="database file or URL")
-    common.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON"
-    )
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     p = argparse.ArgumentParser(
         prog="onestop",
         description="OneStop Desktop — phần mềm bộ phận một cửa (tiếp nhận và trả kết quả).",
@@ -371,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.set_defaults(handler=cmd_calendar_import)
     sp = cal.add_parser("due", parents=[common], help="compute an appointment date")
-    sp.add_argument("--start", required=True, help="ISO date-time received (Vietnam time if no zone)")
+    sp.add_argument(
+        "--start", required=True, help="ISO date-time received (Vietnam time if no zone)"
+    )
     sp.add_argument("--days", required=True, type=int)
     sp.add_argument("--unit", default="working_days", choices=[u.value for u in TimeUnit])
     sp.set_defaults(handler=cmd_calendar_due)

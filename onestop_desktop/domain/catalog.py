@@ -84,7 +84,8 @@ def parse_unit_level(value: str, field: str = "level") -> UnitLevel:
         return UnitLevel(value.strip().lower())
     except ValueError:
         raise ValidationError(
-            field, f"Cấp đơn vị hành chính '{value}' không hợp lệ; dùng province, district hoặc ward."
+            field,
+            f"Cấp đơn vị hành chính '{value}' không hợp lệ; dùng province, district hoặc ward.",
         ) from None
 
 

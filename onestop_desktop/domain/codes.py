@@ -42,11 +42,12 @@ DOSSIER_CODE_MAX_LENGTH = 50
 MAX_DEVICE_NUMBER = 99
 
 _AGENCY = r"[0-9A-Z]+(?:\.[0-9A-Z]+)*"
-AGENCY_CODE_RE = re.compile(rf"^{_AGENCY}$")
+AGENCY_CODE_RE = re.compile(rf"^{_AGENCY}$", re.ASCII)
 # Lenient: any agency identifier, the date received, a sequence of ≥ 4 digits that may carry the
 # two letters of Circular 04/2025 (``AAXXXX``).
 DOSSIER_CODE_RE = re.compile(
-    rf"^(?P<agency>{_AGENCY})-(?P<day>\d{{6}})-(?P<sequence>(?:[A-Z]{{2}})?\d{{4,}})$"
+    rf"^(?P<agency>{_AGENCY})-(?P<day>\d{{6}})-(?P<sequence>(?:[A-Z]{{2}})?\d{{4,}})$",
+    re.ASCII,  # \d: ASCII digits only
 )
 
 _BLOCK_SIZE = 999  # numbers per device per block: low three digits 001..999
@@ -71,7 +72,7 @@ class ParsedCode:
 def looks_like_dossier_code(q: str) -> bool:
     """True when a search query has the layout of a dossier code (after strip and uppercase)."""
     code = q.strip().upper()
-    return len(code) <= DOSSIER_CODE_MAX_LENGTH and DOSSIER_CODE_RE.match(code) is not None
+    return len(code) <= DOSSIER_CODE_MAX_LENGTH and DOSSIER_CODE_RE.fullmatch(code) is not None
 
 
 def parse_dossier_code(code: str, field: str = "dossier_code") -> ParsedCode:
@@ -81,7 +82,7 @@ def parse_dossier_code(code: str, field: str = "dossier_code") -> ParsedCode:
         ValidationError: not the layout ``<agency>-<YYMMDD>-<sequence>`` or not a real date.
     """
     text = code.strip().upper()
-    match = DOSSIER_CODE_RE.match(text) if len(text) <= DOSSIER_CODE_MAX_LENGTH else None
+    match = DOSSIER_CODE_RE.fullmatch(text) if len(text) <= DOSSIER_CODE_MAX_LENGTH else None
     if match is None:
         raise ValidationError(
             field,
@@ -105,7 +106,7 @@ def validate_agency_code(code: str, field: str = "office_code") -> str:
         ValidationError: not letters/digits in dot-separated parts, or longer than 35 characters.
     """
     text = code.strip().upper()
-    if AGENCY_CODE_RE.match(text) is None or len(text) > AGENCY_CODE_MAX_LENGTH:
+    if AGENCY_CODE_RE.fullmatch(text) is None or len(text) > AGENCY_CODE_MAX_LENGTH:
         label = _OFFICE_FIELD_LABELS.get(field, "Mã cơ quan")
         raise ValidationError(
             field,

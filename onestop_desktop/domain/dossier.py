@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from onestop_desktop.domain.calendar import VN_TZ
 from onestop_desktop.domain.errors import TransitionError, ValidationError
 
 
@@ -94,6 +95,26 @@ class EventType(StrEnum):
 
 #: Applicant fields a correction may change (and last-writer-wins applies to, in sync).
 EDITABLE_FIELDS = frozenset({"applicant_name", "id_number", "phone", "address", "email", "note"})
+
+
+class Resolution(StrEnum):
+    """How a resolved dossier compares with its statutory due date (Biểu II.06a cols 8-10)."""
+
+    EARLY = "early"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+
+def classify_resolution(resolved_at: datetime, due_at: datetime) -> Resolution:
+    """Early: resolved on a day before the due day; late: after the due date-time; else on time.
+
+    Days are Vietnam calendar days. The statutory due date is used, never an apology's new date.
+    """
+    if resolved_at > due_at:
+        return Resolution.LATE
+    if resolved_at.astimezone(VN_TZ).date() < due_at.astimezone(VN_TZ).date():
+        return Resolution.EARLY
+    return Resolution.ON_TIME
 
 
 def parse_status(value: str, field_name: str = "status") -> Status:

@@ -16,6 +16,8 @@ from onestop_desktop.domain.text import fold, normalize_name, normalize_text
 
 __all__ = [
     "CCCD_PROVINCES",
+    "FEMALE",
+    "MALE",
     "CccdInfo",
     "CccdQr",
     "IdKind",
@@ -254,9 +256,9 @@ class IdKind(StrEnum):
     PASSPORT = "passport"  # one letter + 7 digits
 
 
-_CMND_RE = re.compile(r"\d{9}")
-_CCCD_RE = re.compile(r"\d{12}")
-_PASSPORT_RE = re.compile(r"[A-Z]\d{7}")
+_CMND_RE = re.compile(r"[0-9]{9}")
+_CCCD_RE = re.compile(r"[0-9]{12}")
+_PASSPORT_RE = re.compile(r"[A-Z][0-9]{7}")
 
 
 def _kind_of(cleaned: str) -> IdKind | None:
@@ -277,12 +279,13 @@ def _unknown_id_error(cleaned: str, field: str) -> ValidationError:
     )
     if not cleaned:
         return ValidationError(field, f"{label} không được để trống.")
-    if cleaned.isdigit() and len(cleaned) in (8, 11):
+    all_digits = _first_bad_char(cleaned, _DIGITS) is None
+    if all_digits and len(cleaned) in (8, 11):
         return ValidationError(
             field,
             f"{rule} (đã nhập {len(cleaned)} chữ số; có thể đã mất số 0 ở đầu).",
         )
-    if cleaned.isdigit():
+    if all_digits:
         return ValidationError(field, f"{rule} (đã nhập {len(cleaned)} chữ số).")
     return ValidationError(field, f"{rule} (đã nhập {len(cleaned)} ký tự).")
 
@@ -350,17 +353,17 @@ _OLD_MOBILE_PREFIXES = {
     # Gmobile
     "0199": "059",
 }
-_MOBILE_RE = re.compile(r"0[35789]\d{8}")
-_LANDLINE_RE = re.compile(r"02\d{9}")
+_MOBILE_RE = re.compile(r"0[35789][0-9]{8}")
+_LANDLINE_RE = re.compile(r"02[0-9]{9}")
 # Hà Nội and Hồ Chí Minh City have 2-digit area codes (024, 028); every other province 3 (02xx).
 _SHORT_AREA_CODES = ("024", "028")
-_PHONE_SEPARATORS = " .-()\u00a0"
+_PHONE_SEPARATORS = ".-()"
 
 
 def _phone_digits(value: str, field: str) -> str:
     """Strip separators and turn an international prefix (+84, 0084, 84) into 0."""
     label = _phone_label(field)
-    compact = "".join(ch for ch in value.strip() if ch not in _PHONE_SEPARATORS)
+    compact = "".join(ch for ch in value if not ch.isspace() and ch not in _PHONE_SEPARATORS)
     if not compact:
         raise ValidationError(field, f"{label} không được để trống.")
     if compact.startswith("+"):
@@ -465,7 +468,7 @@ def _qr_date(text: str, what: str, *, today: date) -> date:
         _QR_FIELD,
         f"Mã QR trên thẻ CCCD có {what} «{text}» không hợp lệ (cần dạng ngày tháng năm ddmmyyyy).",
     )
-    if not re.fullmatch(r"\d{8}", text):
+    if not re.fullmatch(r"[0-9]{8}", text):
         raise malformed
     try:
         day = date(int(text[4:]), int(text[2:4]), int(text[:2]))

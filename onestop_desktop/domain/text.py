@@ -35,8 +35,12 @@ class _FoldTable(dict[int, str]):
 
     def __missing__(self, key: int) -> str:
         value = _fold_char(chr(key))
-        self[key] = value
+        if len(self) < _FOLD_TABLE_LIMIT:  # bounded, whatever a hostile file contains
+            self[key] = value
         return value
+
+
+_FOLD_TABLE_LIMIT = 20_000
 
 
 _FOLD_TABLE = _FoldTable()
@@ -59,9 +63,14 @@ def fold(s: str) -> str:
     return " ".join(s.translate(_FOLD_TABLE).split())
 
 
+# Invisible characters that copy-paste and spreadsheets bring along (soft hyphen, zero-width
+# space/joiners, direction marks and embeddings, word joiner, BOM): never wanted in stored text.
+_INVISIBLE = dict.fromkeys([0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F), 0x2060, 0xFEFF])
+
+
 def normalize_text(s: str) -> str:
-    """NFC and single spaces, stripped: for addresses and other free text."""
-    return " ".join(unicodedata.normalize("NFC", s).split())
+    """NFC, invisible format characters removed, single spaces, stripped: for addresses etc."""
+    return " ".join(unicodedata.normalize("NFC", s.translate(_INVISIBLE)).split())
 
 
 # Tone placement in open syllables ending in oa / oe / uy. Two spellings are in use: "hòa, khỏe,
@@ -99,9 +108,10 @@ def _tone_on_first_vowel(match: re.Match[str]) -> str:
 def normalize_name(s: str) -> str:
     """Normalise a person's full name for storage: ``"nguyễn  văn an"`` → ``"Nguyễn Văn An"``.
 
-    NFC; single spaces; tone placement hoà/thuỷ/khoẻ/uỷ → hòa/thủy/khỏe/ủy (see the comment
-    above ``_TONE_SHIFT``); each word lowercased with its first letter capitalised, as is a
-    letter after an apostrophe or hyphen (``"H'Hen Niê"``). Word order is kept.
+    `normalize_text` first (NFC, no invisible characters, single spaces); then tone placement
+    hoà/thuỷ/khoẻ/uỷ → hòa/thủy/khỏe/ủy (see the comment above ``_TONE_SHIFT``); each word
+    lowercased with its first letter capitalised, as is a letter after an apostrophe or hyphen
+    (``"H'Hen Niê"``). Word order is kept.
     """
     text = normalize_text(s).lower()
     text = _LETTER_RUN_RE.sub(_tone_on_first_vowel, text)

@@ -68,13 +68,9 @@ class Workstation:
         """Refuse to work on a database that was never initialised or is outdated."""
         rev = current_revision(self.db.engine)
         if rev is None:
-            raise UserError(
-                "Cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'onestop init' trước."
-            )
+            raise UserError("Cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'onestop init' trước.")
         if rev != head_revision():
-            raise UserError(
-                "Cơ sở dữ liệu cần được nâng cấp; hãy chạy 'onestop init' để cập nhật."
-            )
+            raise UserError("Cơ sở dữ liệu cần được nâng cấp; hãy chạy 'onestop init' để cập nhật.")
 
     def actor(self, session: Session) -> Actor:
         """The acting user and this device (the user row is created on first use)."""

@@ -77,6 +77,7 @@ class DossierView:
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready dict with ISO instants in Vietnam time."""
+
         def t(v: datetime | None) -> str | None:
             return None if v is None else v.astimezone(VN_TZ).isoformat()
 
@@ -160,8 +161,9 @@ def open_duplicates(
     q = select(DossierRow.code).where(
         DossierRow.id_number == id_number,
         DossierRow.procedure_code == procedure_code,
-        DossierRow.status.in_([s_.value for s_ in (Status.RECEIVED, Status.IN_PROGRESS,
-                                                     Status.WAITING_SUPPLEMENT)]),
+        DossierRow.status.in_(
+            [s_.value for s_ in (Status.RECEIVED, Status.IN_PROGRESS, Status.WAITING_SUPPLEMENT)]
+        ),
     )
     if exclude_id:
         q = q.where(DossierRow.id != exclude_id)
@@ -205,9 +207,13 @@ def intake(ws: Workstation, req: IntakeRequest) -> DossierView:
             raise ValidationError("received_at", "Thời điểm tiếp nhận phải kèm múi giờ.")
         cal = ws.calendar(s)
         due_at = compute_due(cal, proc, received_at)
-        documents = tuple(req.documents) if req.documents is not None else tuple(
-            DocumentItem(d.name, d.originals, d.certified_copies, d.photocopies)
-            for d in proc.documents
+        documents = (
+            tuple(req.documents)
+            if req.documents is not None
+            else tuple(
+                DocumentItem(d.name, d.originals, d.certified_copies, d.photocopies)
+                for d in proc.documents
+            )
         )
         duplicates = open_duplicates(s, id_number=id_number, procedure_code=proc.code)
         code = next_code(
@@ -291,8 +297,13 @@ def advance(
                 )
             new_due = ws.calendar(s).extend_for_pause(state.due_at, state.paused_at, when)
         payload = status_change_payload(
-            state, target, when, note=note, new_due_at=new_due,
-            collected_by=collected_by, reason=reason,
+            state,
+            target,
+            when,
+            note=note,
+            new_due_at=new_due,
+            collected_by=collected_by,
+            reason=reason,
         )
         return _apply(s, actor, state, EventType.STATUS_CHANGED, payload, now)
 

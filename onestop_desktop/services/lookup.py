@@ -48,7 +48,7 @@ def search(s: Session, query: str, *, limit: int = 20) -> list[LookupHit]:
     hits: list[LookupHit] = []
     seen: set[str] = set()
 
-    def take(stmt: Select[tuple[DossierRow]], match: str) -> bool:
+    def take(stmt: Select[DossierRow], match: str) -> bool:
         for row in s.scalars(stmt.limit(limit - len(hits))):
             if row.id not in seen:
                 seen.add(row.id)

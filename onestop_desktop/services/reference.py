@@ -144,7 +144,9 @@ def _revision(ws: Workstation) -> str | None:
 def _default_office_code() -> str | None:
     text = read_text(data_file("offices.csv"))
     for _line, row in iter_rows(
-        text, source="offices.csv", required=("code", "name", "unit_code"),
+        text,
+        source="offices.csv",
+        required=("code", "name", "unit_code"),
         optional=("parent_name", "address", "phone"),
     ):
         return row.get("code") or None
@@ -159,7 +161,9 @@ def _load_bundled(s: Session) -> None:
             _import_units(s, read_text(path), str(path))
     offices = read_text(data_file("offices.csv"))
     for _line, row in iter_rows(
-        offices, source="offices.csv", required=("code", "name", "unit_code"),
+        offices,
+        source="offices.csv",
+        required=("code", "name", "unit_code"),
         optional=("parent_name", "address", "phone"),
     ):
         s.add(
@@ -230,7 +234,9 @@ def _import_units(s: Session, text: str, source: str) -> ImportResult:
                 LineError(line, "parent_code", f"Đơn vị cấp trên {unit.parent_code} không tồn tại.")
             )
         if unit.parent_code == unit.code:
-            errors.append(LineError(line, "parent_code", "Đơn vị không thể là cấp trên của chính nó."))
+            errors.append(
+                LineError(line, "parent_code", "Đơn vị không thể là cấp trên của chính nó.")
+            )
     if errors:
         raise ImportFailed(source, errors)
     order = {"province": 0, "district": 1, "ward": 2}
@@ -260,7 +266,9 @@ def _opt_date(value: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationError(field, f"Ngày '{value}' không hợp lệ; dùng dạng YYYY-MM-DD.") from None
+        raise ValidationError(
+            field, f"Ngày '{value}' không hợp lệ; dùng dạng YYYY-MM-DD."
+        ) from None
 
 
 # --------------------------------------------------------------------------- catalog
@@ -374,7 +382,12 @@ def _import_documents(s: Session, text: str, source: str) -> None:
         text,
         source=source,
         required=(
-            "procedure_code", "position", "name", "originals", "certified_copies", "photocopies"
+            "procedure_code",
+            "position",
+            "name",
+            "originals",
+            "certified_copies",
+            "photocopies",
         ),
     ):
         if "__error__" in row:
@@ -390,7 +403,9 @@ def _import_documents(s: Session, text: str, source: str) -> None:
                     "procedure_code": row["procedure_code"],
                     "position": parse_non_negative_int(row["position"], "position", "Số thứ tự"),
                     "name": normalize_text(row["name"]),
-                    "originals": parse_non_negative_int(row["originals"], "originals", "Số bản chính"),
+                    "originals": parse_non_negative_int(
+                        row["originals"], "originals", "Số bản chính"
+                    ),
                     "certified_copies": parse_non_negative_int(
                         row["certified_copies"], "certified_copies", "Số bản sao chứng thực"
                     ),

@@ -113,7 +113,9 @@ def _fault(exc: OperationalError) -> EnvironmentFault:
             "Cơ sở dữ liệu đang bận (một chương trình khác đang ghi). Vui lòng thử lại."
         )
     if "disk" in text or "full" in text:
-        return EnvironmentFault("Ổ đĩa đầy hoặc lỗi ghi đĩa; hãy giải phóng dung lượng rồi thử lại.")
+        return EnvironmentFault(
+            "Ổ đĩa đầy hoặc lỗi ghi đĩa; hãy giải phóng dung lượng rồi thử lại."
+        )
     if "malformed" in text or "not a database" in text:
         return EnvironmentFault(
             "Tệp cơ sở dữ liệu bị hỏng; hãy khôi phục từ bản sao lưu (xem README)."

@@ -22,6 +22,7 @@ from onestop_desktop.domain.dossier import (
     Event,
     EventType,
     Status,
+    classify_resolution,
 )
 from onestop_desktop.domain.hlc import Hlc, HlcClock
 from onestop_desktop.domain.ids import new_id
@@ -155,6 +156,11 @@ def dossier_values(state: DossierState) -> dict[str, Any]:
         "status": state.status.value,
         "paused_at": state.paused_at,
         "resolved_at": state.resolved_at,
+        "resolution": (
+            classify_resolution(state.resolved_at, state.due_at).value
+            if state.resolved_at is not None
+            else None
+        ),
         "returned_at": state.returned_at,
         "closed_at": state.closed_at,
         "returned_to": state.returned_to,

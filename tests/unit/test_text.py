@@ -129,6 +129,8 @@ def test_normalize_text() -> None:
     address = nfd("  Số 1,  phố Hoàng Đạo Thúy,\nPhường  Thanh Xuân ")
     assert normalize_text(address) == "Số 1, phố Hoàng Đạo Thúy, Phường Thanh Xuân"
     assert normalize_text("Thanh Hoá") == "Thanh Hoá"  # only names get tone placement fixed
+    assert normalize_text("\ufeffPhường\u200b Láng\u00ad Thượng\u202c") == "Phường Láng Thượng"
+    assert normalize_name("\u200bnguyễn văn\u00ad an") == "Nguyễn Văn An"
 
 
 @pytest.mark.parametrize(

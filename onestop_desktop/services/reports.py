@@ -1,0 +1,392 @@
+"""The periodic report (Biểu II.06a/VPCP/KSTT, Circular 01/2020): definitions and figures.
+
+Period: local dates ``[from, to]`` inclusive, i.e. instants ``[start, end)`` with start = ``from``
+00:00 and end = the day after ``to`` 00:00, Asia/Ho_Chi_Minh. A dossier is *counted* when it was
+received before ``end`` and was not finished (resolved, refused or withdrawn) before ``start``.
+
+- carried_over: counted and received before ``start``.
+- received_online / received_direct / received_postal: received within the period, by channel.
+- received: carried_over + the three above.
+- resolved_early / resolved_on_time / resolved_late: resolved within the period; early = on a
+  day before the statutory due day; late = after the due date-time; otherwise on time. The
+  statutory due date includes pauses for supplements but never an apology's new date.
+- in_progress_on_time / in_progress_overdue: still open at ``end``; overdue when the due
+  date-time is before ``end``, except a dossier waiting for a supplement (its clock is stopped).
+- refused / withdrawn: counted and closed that way within the period.
+- Identity: received = resolved + in_progress + refused + withdrawn.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+
+from onestop_desktop.domain.calendar import VN_TZ
+from onestop_desktop.domain.catalog import HANDLING_LEVEL_LABELS, HandlingLevel
+from onestop_desktop.domain.dossier import Resolution, Status
+from onestop_desktop.domain.errors import ValidationError
+from onestop_desktop.services.context import Workstation
+from onestop_desktop.store.models import (
+    AdminUnitRow,
+    DossierRow,
+    EventRow,
+    OfficeRow,
+    ProcedureRow,
+)
+
+FIGURE_LABELS: Mapping[str, str] = {
+    "received": "Tổng số hồ sơ tiếp nhận",
+    "received_online": "Trực tuyến",
+    "received_direct": "Trực tiếp",
+    "received_postal": "Bưu chính công ích",
+    "carried_over": "Từ kỳ trước chuyển sang",
+    "resolved": "Tổng số đã giải quyết",
+    "resolved_early": "Trước hạn",
+    "resolved_on_time": "Đúng hạn",
+    "resolved_late": "Quá hạn",
+    "in_progress": "Tổng số đang giải quyết",
+    "in_progress_on_time": "Trong hạn",
+    "in_progress_overdue": "Quá hạn",
+    "refused": "Từ chối",
+    "withdrawn": "Rút hồ sơ",
+}
+
+
+@dataclass(slots=True)
+class Figures:
+    """The report's columns for one unit, one field or the total."""
+
+    carried_over: int = 0
+    received_online: int = 0
+    received_direct: int = 0
+    received_postal: int = 0
+    resolved_early: int = 0
+    resolved_on_time: int = 0
+    resolved_late: int = 0
+    in_progress_on_time: int = 0
+    in_progress_overdue: int = 0
+    refused: int = 0
+    withdrawn: int = 0
+
+    @property
+    def received_in_period(self) -> int:
+        """Received within the period (all channels)."""
+        return self.received_online + self.received_direct + self.received_postal
+
+    @property
+    def received(self) -> int:
+        """Column 3 = 4 + 5 + 6."""
+        return self.received_in_period + self.carried_over
+
+    @property
+    def resolved(self) -> int:
+        """Column 7 = 8 + 9 + 10."""
+        return self.resolved_early + self.resolved_on_time + self.resolved_late
+
+    @property
+    def in_progress(self) -> int:
+        """Column 11 = 12 + 13."""
+        return self.in_progress_on_time + self.in_progress_overdue
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """(early + on time) / resolved, in percent; None when nothing was resolved."""
+        if not self.resolved:
+            return None
+        return round(100 * (self.resolved_early + self.resolved_on_time) / self.resolved, 2)
+
+    @property
+    def online_share(self) -> float | None:
+        """Online / received within the period, in percent."""
+        if not self.received_in_period:
+            return None
+        return round(100 * self.received_online / self.received_in_period, 2)
+
+    def add(self, other: Figures) -> None:
+        """Add another set of figures into this one."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def to_json(self) -> dict[str, Any]:
+        """Every figure, derived ones included."""
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update(
+            received=self.received,
+            received_in_period=self.received_in_period,
+            resolved=self.resolved,
+            in_progress=self.in_progress,
+            on_time_rate=self.on_time_rate,
+            online_share=self.online_share,
+        )
+        return data
+
+
+@dataclass(slots=True)
+class UnitReport:
+    """Figures of one administrative unit, with its rows by field."""
+
+    unit_code: str
+    unit_name: str
+    level: str
+    figures: Figures
+    by_field: dict[str, Figures] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form: unit identity, figures, and rows by field."""
+        return {
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "level": self.level,
+            **self.figures.to_json(),
+            "fields": [{"field": name, **f.to_json()} for name, f in sorted(self.by_field.items())],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogShare:
+    """Online services of the catalog at one handling level."""
+
+    level: str
+    procedures: int
+    online: int
+    online_full: int
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form with percentages."""
+        return {
+            "level": self.level,
+            "procedures": self.procedures,
+            "online": self.online,
+            "online_full": self.online_full,
+            "online_share": _pct(self.online, self.procedures),
+            "online_full_share": _pct(self.online_full, self.procedures),
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    """A whole periodic report."""
+
+    date_from: date
+    date_to: date
+    unit_code: str | None
+    as_of: datetime
+    data_as_of: datetime | None
+    units: list[UnitReport]
+    total: Figures
+    catalog: list[CatalogShare]
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` shape: ``{"units": [...], "total": {...}, "catalog": [...]}``."""
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "unit": self.unit_code,
+            "as_of": self.as_of.astimezone(VN_TZ).isoformat(),
+            "data_as_of": (
+                self.data_as_of.astimezone(VN_TZ).isoformat() if self.data_as_of else None
+            ),
+            "units": [u.to_json() for u in self.units],
+            "total": self.total.to_json(),
+            "catalog": [c.to_json() for c in self.catalog],
+            "definitions": __doc__,
+        }
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """Instants ``[start, end)`` of a period of local dates, inclusive of both."""
+    if date_to < date_from:
+        raise ValidationError("to", "Ngày kết thúc kỳ báo cáo không được trước ngày bắt đầu.")
+    start = datetime.combine(date_from, time(0), VN_TZ)
+    end = datetime.combine(date_to + timedelta(days=1), time(0), VN_TZ)
+    return start, end
+
+
+def _sum(cond: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def _descendants(units: Mapping[str, AdminUnitRow], root: str) -> set[str]:
+    children: dict[str, list[str]] = defaultdict(list)
+    for u in units.values():
+        if u.parent_code:
+            children[u.parent_code].append(u.code)
+    found, stack = set(), [root]
+    while stack:
+        code = stack.pop()
+        if code in found:
+            continue
+        found.add(code)
+        stack.extend(children.get(code, ()))
+    return found
+
+
+def build_report(
+    ws: Workstation, date_from: date, date_to: date, *, unit_code: str | None = None
+) -> Report:
+    """Compute the periodic report from this store's data."""
+    start, end = period_bounds(date_from, date_to)
+    d = DossierRow
+    finished_before_start = or_(
+        and_(d.resolved_at.is_not(None), d.resolved_at < start),
+        and_(d.closed_at.is_not(None), d.closed_at < start),
+    )
+    resolved_in = and_(d.resolved_at.is_not(None), d.resolved_at < end)
+    closed_in = and_(d.closed_at.is_not(None), d.closed_at < end)
+    open_at_end = and_(~resolved_in, ~closed_in)
+    paused = and_(d.paused_at.is_not(None), d.paused_at < end)
+    in_period = d.received_at >= start
+    columns = {
+        "carried_over": _sum(d.received_at < start),
+        "received_online": _sum(and_(in_period, d.channel == "online")),
+        "received_direct": _sum(and_(in_period, d.channel == "direct")),
+        "received_postal": _sum(and_(in_period, d.channel == "postal")),
+        "resolved_early": _sum(and_(resolved_in, d.resolution == Resolution.EARLY.value)),
+        "resolved_on_time": _sum(and_(resolved_in, d.resolution == Resolution.ON_TIME.value)),
+        "resolved_late": _sum(and_(resolved_in, d.resolution == Resolution.LATE.value)),
+        "in_progress_on_time": _sum(and_(open_at_end, or_(d.due_at >= end, paused))),
+        "in_progress_overdue": _sum(and_(open_at_end, d.due_at < end, ~paused)),
+        "refused": _sum(and_(closed_in, d.status == Status.REFUSED.value)),
+        "withdrawn": _sum(and_(closed_in, d.status == Status.WITHDRAWN.value)),
+    }
+    with ws.db.read() as s:
+        units = {u.code: u for u in s.scalars(select(AdminUnitRow))}
+        offices = {o.code: o for o in s.scalars(select(OfficeRow))}
+        procs = {p.code: p for p in s.scalars(select(ProcedureRow))}
+        scope_offices: set[str] | None = None
+        if unit_code:
+            if unit_code not in units:
+                raise ValidationError("unit", f"Đơn vị hành chính '{unit_code}' không tồn tại.")
+            scope_units = _descendants(units, unit_code)
+            scope_offices = {c for c, o in offices.items() if o.unit_code in scope_units}
+        stmt = (
+            select(d.office_code, d.procedure_code, *columns.values())
+            .where(d.received_at < end, ~finished_before_start)
+            .group_by(d.office_code, d.procedure_code)
+        )
+        if scope_offices is not None:
+            stmt = stmt.where(d.office_code.in_(sorted(scope_offices)))
+        per_unit: dict[str, UnitReport] = {}
+        total = Figures()
+        names = list(columns)
+        for row in s.execute(stmt):
+            office = offices.get(row[0])
+            ucode = office.unit_code if office and office.unit_code else f"office:{row[0]}"
+            unit = units.get(ucode)
+            figs = Figures(**{n: int(v) for n, v in zip(names, row[2:], strict=True)})
+            rep = per_unit.get(ucode)
+            if rep is None:
+                rep = per_unit[ucode] = UnitReport(
+                    unit_code=ucode,
+                    unit_name=unit.name if unit else (office.name if office else row[0]),
+                    level=unit.level if unit else "office",
+                    figures=Figures(),
+                )
+            rep.figures.add(figs)
+            proc = procs.get(row[1])
+            field_name = proc.field if proc else "Khác"
+            rep.by_field.setdefault(field_name, Figures()).add(figs)
+            total.add(figs)
+        catalog = _catalog_shares(procs.values())
+        data_as_of = s.scalar(select(func.max(EventRow.occurred_at)))
+    level_order = {"province": 0, "district": 1, "ward": 2}
+    ordered = sorted(per_unit.values(), key=lambda u: (level_order.get(u.level, 3), u.unit_name))
+    return Report(
+        date_from=date_from,
+        date_to=date_to,
+        unit_code=unit_code,
+        as_of=ws.now(),
+        data_as_of=data_as_of,
+        units=ordered,
+        total=total,
+        catalog=catalog,
+    )
+
+
+def _catalog_shares(procs: Iterable[ProcedureRow]) -> list[CatalogShare]:
+    counts: dict[str, list[int]] = {lv.value: [0, 0, 0] for lv in HandlingLevel}
+    for p in procs:
+        if not p.active:
+            continue
+        c = counts.setdefault(p.level, [0, 0, 0])
+        c[0] += 1
+        if p.online_level in ("partial", "full"):
+            c[1] += 1
+        if p.online_level == "full":
+            c[2] += 1
+    return [CatalogShare(level, *c) for level, c in counts.items() if c[0]]
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def vn_int(n: int) -> str:
+    """4716 → '4.716'."""
+    return f"{n:,}".replace(",", ".")
+
+
+def vn_pct(value: float | None) -> str:
+    """54.36 → '54,36 %'; None → '—'."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".replace(".", ",") + " %"
+
+
+def format_report(rep: Report) -> str:
+    """A plain-text rendering for the terminal (Vietnamese number format)."""
+    head = (
+        f"BÁO CÁO TÌNH HÌNH GIẢI QUYẾT TTHC từ ngày {rep.date_from:%d/%m/%Y} "
+        f"đến ngày {rep.date_to:%d/%m/%Y}"
+    )
+    cols = (
+        ("Tiếp nhận", "received"),
+        ("Trực tuyến", "received_online"),
+        ("Trực tiếp/BC", None),
+        ("Kỳ trước", "carried_over"),
+        ("Đã GQ", "resolved"),
+        ("Trước hạn", "resolved_early"),
+        ("Đúng hạn", "resolved_on_time"),
+        ("Quá hạn", "resolved_late"),
+        ("Đang GQ", "in_progress"),
+        ("Trong hạn", "in_progress_on_time"),
+        ("Quá hạn", "in_progress_overdue"),
+    )
+
+    def cells(f: Figures) -> list[str]:
+        out = []
+        for _label, key in cols:
+            value = f.received_direct + f.received_postal if key is None else getattr(f, key)
+            out.append(vn_int(int(value)))
+        return out
+
+    lines = [head, ""]
+    header = f"{'Đơn vị':<34}" + "".join(f"{label:>13}" for label, _ in cols)
+    lines.append(header)
+    for u in rep.units:
+        lines.append(f"{u.unit_name[:33]:<34}" + "".join(f"{c:>13}" for c in cells(u.figures)))
+    lines.append(f"{'TỔNG CỘNG':<34}" + "".join(f"{c:>13}" for c in cells(rep.total)))
+    lines.append("")
+    lines.append(
+        f"Tỷ lệ đúng hạn: {vn_pct(rep.total.on_time_rate)}; "
+        f"tỷ lệ trực tuyến: {vn_pct(rep.total.online_share)}; "
+        f"từ chối: {vn_int(rep.total.refused)}; rút hồ sơ: {vn_int(rep.total.withdrawn)}"
+    )
+    for c in rep.catalog:
+        label = HANDLING_LEVEL_LABELS.get(HandlingLevel(c.level), c.level)
+        lines.append(
+            f"{label}: {c.online}/{c.procedures} ({vn_pct(_pct(c.online, c.procedures))}) "
+            f"thủ tục trực tuyến một phần hoặc toàn trình; {c.online_full}/{c.procedures} "
+            f"({vn_pct(_pct(c.online_full, c.procedures))}) toàn trình"
+        )
+    as_of = rep.data_as_of.astimezone(VN_TZ) if rep.data_as_of else rep.as_of.astimezone(VN_TZ)
+    lines.append(f"Số liệu tính đến {as_of:%H:%M ngày %d/%m/%Y}.")
+    return "\n".join(lines)
