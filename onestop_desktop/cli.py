@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from onestop_desktop import __version__
 from onestop_desktop.domain.calendar import VN_TZ, TimeUnit
@@ -316,12 +317,19 @@ class _ProgressLine:
 # --------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: lỗi: {message} (xem '{self.prog} -h')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="database file or URL")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="onestop",
         description="OneStop Desktop — phần mềm bộ phận một cửa (tiếp nhận và trả kết quả).",
     )
@@ -430,22 +438,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
+    from sqlalchemy.exc import DatabaseError, IntegrityError  # noqa: PLC0415
+
     try:
         data, text = args.handler(args)
     except DomainError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"Lỗi: {_one_line(exc)}", file=sys.stderr)  # noqa: T201
         return 1
     except EnvironmentFault as exc:
-        print(f"Lỗi môi trường: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"Lỗi môi trường: {_one_line(exc)}", file=sys.stderr)  # noqa: T201
+        return 3
+    except (OSError, DatabaseError) as exc:
+        # Opening or migrating the file failed before a unit of work could classify it
+        # (not a database, a folder, no permission...). Integrity errors are bugs.
+        if isinstance(exc, IntegrityError):
+            raise
+        reason = exc.orig if isinstance(exc, DatabaseError) and exc.orig is not None else exc
+        print(  # noqa: T201
+            f"Lỗi môi trường: không mở được cơ sở dữ liệu "
+            f"{args.db or default_db_path()}: {_one_line(reason)}",
+            file=sys.stderr,
+        )
         return 3
     except KeyboardInterrupt:
         print("Đã hủy.", file=sys.stderr)  # noqa: T201
         return 130
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=_default))  # noqa: T201
-    else:
-        print(text)  # noqa: T201
+    try:
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=_default))  # noqa: T201
+        else:
+            print(text)  # noqa: T201
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``onestop ... | head``): stop quietly, like other tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 __all__ = ["build_parser", "main"]

@@ -160,7 +160,13 @@ class DocumentItem:
 
     def to_payload(self) -> dict[str, Any]:
         """Plain JSON-able form."""
-        return dataclasses.asdict(self)
+        return {
+            "name": self.name,
+            "originals": self.originals,
+            "certified_copies": self.certified_copies,
+            "photocopies": self.photocopies,
+            "received": self.received,
+        }
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> DocumentItem:
@@ -267,6 +273,7 @@ def state_from_creation(dossier_id: str, payload: Mapping[str, Any]) -> DossierS
         returned_at=_dt(payload.get("returned_at")),
         closed_at=_dt(payload.get("closed_at")),
         note=payload.get("note") or None,
+        version=1,
     )
 
 

@@ -82,6 +82,10 @@ class HlcClock:
         # A counter overflow borrows the next millisecond: order is kept, drift is one ms.
         if counter > MAX_COUNTER:
             wall_ms, counter = wall_ms + 1, 0
+        if wall_ms > MAX_WALL_MS:
+            # Only reachable from a remote time at the very end of the range (a corrupt or
+            # hostile peer): refuse rather than wrap around and break the order.
+            raise OverflowError("HLC past the 13-digit millisecond range")
         self._last = Hlc(wall_ms, counter, self._device)
         return self._last
 

@@ -136,9 +136,13 @@ def _phone_label(field: str) -> str:
     return _PHONE_FIELD_LABELS.get(field, "Số điện thoại")
 
 
+_ID_SEPARATORS_RE = re.compile(r"[\s.\-]+")
+_PHONE_SEPARATORS_RE = re.compile(r"[\s.\-()]+")
+
+
 def _clean_id(value: str) -> str:
     """Drop spaces, dots and dashes people type inside ID numbers; uppercase."""
-    return "".join(ch for ch in value if not ch.isspace() and ch not in ".-").upper()
+    return _ID_SEPARATORS_RE.sub("", value).upper()
 
 
 def _first_bad_char(value: str, allowed: str) -> str | None:
@@ -173,7 +177,7 @@ def parse_cccd(value: str, *, today: date | None = None, field: str = "id_number
             or a birth year after this year.
     """
     number = _clean_id(value)
-    bad = _first_bad_char(number, _DIGITS)
+    bad = None if number.isascii() and number.isdigit() else _first_bad_char(number, _DIGITS)
     if bad is not None:
         raise ValidationError(
             field, f"Số CCCD chỉ được gồm chữ số (có ký tự không hợp lệ «{bad}»)."
@@ -357,13 +361,12 @@ _MOBILE_RE = re.compile(r"0[35789][0-9]{8}")
 _LANDLINE_RE = re.compile(r"02[0-9]{9}")
 # Hà Nội and Hồ Chí Minh City have 2-digit area codes (024, 028); every other province 3 (02xx).
 _SHORT_AREA_CODES = ("024", "028")
-_PHONE_SEPARATORS = ".-()"
 
 
 def _phone_digits(value: str, field: str) -> str:
     """Strip separators and turn an international prefix (+84, 0084, 84) into 0."""
     label = _phone_label(field)
-    compact = "".join(ch for ch in value if not ch.isspace() and ch not in _PHONE_SEPARATORS)
+    compact = _PHONE_SEPARATORS_RE.sub("", value)
     if not compact:
         raise ValidationError(field, f"{label} không được để trống.")
     if compact.startswith("+"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["fold", "name_sort_key", "normalize_name", "normalize_text"]
 
@@ -55,6 +56,7 @@ for _cp in (
 del _cp
 
 
+@lru_cache(maxsize=65536)  # names repeat a lot in bulk imports
 def fold(s: str) -> str:
     """Search key: no diacritics, đ → d, casefolded, single spaces, stripped.
 
@@ -105,6 +107,7 @@ def _tone_on_first_vowel(match: re.Match[str]) -> str:
     return syllable[:-2] + shifted
 
 
+@lru_cache(maxsize=65536)  # names repeat a lot in bulk imports
 def normalize_name(s: str) -> str:
     """Normalise a person's full name for storage: ``"nguyễn  văn an"`` → ``"Nguyễn Văn An"``.
 
@@ -118,6 +121,7 @@ def normalize_name(s: str) -> str:
     return _WORD_START_RE.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
+@lru_cache(maxsize=65536)  # names repeat a lot in bulk imports
 def name_sort_key(name: str) -> str:
     """Folded key that orders names by tên, then tên đệm, then họ.
 

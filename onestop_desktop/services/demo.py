@@ -352,15 +352,11 @@ def generate_demo(
             groups: dict[tuple[str, date], list[dict[str, Any]]] = defaultdict(list)
             for office, day, payload in pending_codes:
                 groups[(office, day)].append(payload)
-            for (office, day), payloads in groups.items():
-                codes = repo.allocate_codes(
-                    s,
-                    office_code=office,
-                    day=day,
-                    device_number=actor.device_number,
-                    count=len(payloads),
-                )
-                for payload, code in zip(payloads, codes, strict=True):
+            blocks = repo.allocate_code_blocks(
+                s, {k: len(v) for k, v in groups.items()}, device_number=actor.device_number
+            )
+            for key, payloads in groups.items():
+                for payload, code in zip(payloads, blocks[key], strict=True):
                     payload["code"] = code
             for payload, steps in plans:
                 dossier_id = new_id()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -159,7 +159,7 @@ def import_dossiers(
             dossier_id = new_id()
             seq, hlc = stamper.stamp()
             r.payload["code"] = r.code
-            states.append(state_from_creation(dossier_id, r.payload))
+            states.append(replace(state_from_creation(dossier_id, r.payload), updated_at=now))
             events.append(
                 Event(
                     id=new_id(),
@@ -259,21 +259,26 @@ def _assign_codes(s: Any, rows: list[_Row], device_number: int, taken: dict[str,
         if not r.code:
             groups[(r.office, r.day)].append(r)
     count = 0
-    for (office, day), members in groups.items():
-        pending = members
-        while pending:
-            codes = repo.allocate_codes(
-                s, office_code=office, day=day, device_number=device_number, count=len(pending)
+    pending = dict(groups)
+    while pending:
+        blocks = repo.allocate_code_blocks(
+            s, {k: len(v) for k, v in pending.items()}, device_number=device_number
+        )
+        all_codes = [c for codes in blocks.values() for c in codes]
+        existing = set(taken) & set(all_codes)
+        for i in range(0, len(all_codes), 500):
+            existing.update(
+                s.scalars(
+                    select(DossierRow.code).where(DossierRow.code.in_(all_codes[i : i + 500]))
+                )
             )
-            existing = set(s.scalars(select(DossierRow.code).where(DossierRow.code.in_(codes)))) | (
-                set(codes) & taken.keys()
-            )
-            rest = []
-            for r, c in zip(pending, codes, strict=True):
+        retry: dict[tuple[str, date], list[_Row]] = {}
+        for key, members in pending.items():
+            for r, c in zip(members, blocks[key], strict=True):
                 if c in existing:
-                    rest.append(r)
+                    retry.setdefault(key, []).append(r)
                 else:
                     r.code = c
                     count += 1
-            pending = rest
+        pending = retry
     return count

@@ -196,10 +196,7 @@ class DossierRow(Base):
     """Projection of a dossier's events (see domain.dossier.DossierState)."""
 
     __tablename__ = "dossiers"
-    __table_args__ = (
-        Index("ix_dossiers_status_due", "status", "due_at"),
-        Index("ix_dossiers_office_received", "office_code", "received_at"),
-    )
+    __table_args__ = (Index("ix_dossiers_status_due", "status", "due_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     code: Mapped[str] = mapped_column(String(50), unique=True)
     procedure_code: Mapped[str] = mapped_column(String(50), ForeignKey("procedures.code"))
@@ -248,5 +245,5 @@ class EventRow(Base):
     device_id: Mapped[str] = mapped_column(String(36))
     device_seq: Mapped[int] = mapped_column(Integer)
     hlc: Mapped[str] = mapped_column(String(80))
-    server_seq: Mapped[int | None] = mapped_column(Integer, index=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer)
     disposition: Mapped[str | None] = mapped_column(String(60))

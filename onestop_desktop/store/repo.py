@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.codes import format_dossier_code, sequence_for
@@ -32,6 +32,7 @@ from onestop_desktop.store.models import (
     DossierRow,
     EventRow,
     Setting,
+    UtcDateTime,
 )
 
 # Settings keys
@@ -172,6 +173,7 @@ def dossier_values(state: DossierState) -> dict[str, Any]:
         "rating": state.rating,
         "rating_reason": state.rating_reason,
         "print_count": state.print_count,
+        "flags": "",
         "version": state.version,
         "updated_at": state.updated_at or state.received_at,
     }
@@ -211,18 +213,44 @@ def state_of(row: DossierRow) -> DossierState:
     )
 
 
+_EVENTS = cast(Table, EventRow.__table__)
+_DOSSIERS = cast(Table, DossierRow.__table__)
+_CODE_COUNTERS = cast(Table, CodeCounterRow.__table__)
+
+
+def _sqlite_instant(value: object) -> object:
+    """The text SQLAlchemy's SQLite DATETIME stores for a UTC instant (see UtcDateTime)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value
+
+
+def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """executemany of many rows; on SQLite straight to the driver (≈3× faster than Core)."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    instants = {c.name for c in table.columns if isinstance(c.type, UtcDateTime)}
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 - names from our schema
+        f"VALUES ({', '.join('?' * len(names))})"
+    )
+    params = [tuple(_sqlite_instant(r[n]) if n in instants else r[n] for n in names) for r in rows]
+    conn.exec_driver_sql(sql, params)
+
+
 def insert_events(session: Session, events: Iterable[Event]) -> None:
-    """Append events to the log (bulk, Core executemany)."""
-    rows = [event_values(e) for e in events]
-    if rows:
-        session.execute(insert(EventRow), rows)
+    """Append events to the log (bulk executemany; no ORM bookkeeping)."""
+    _bulk_insert(session, _EVENTS, [event_values(e) for e in events])
 
 
 def insert_dossiers(session: Session, states: Iterable[DossierState]) -> None:
-    """Insert new projection rows (bulk)."""
-    rows = [dossier_values(s) for s in states]
-    if rows:
-        session.execute(insert(DossierRow), rows)
+    """Insert new projection rows (bulk executemany)."""
+    _bulk_insert(session, _DOSSIERS, [dossier_values(s) for s in states])
 
 
 def save_dossier(session: Session, state: DossierState) -> None:
@@ -235,6 +263,65 @@ def save_dossier(session: Session, state: DossierState) -> None:
 def find_dossier_row(session: Session, code: str) -> DossierRow | None:
     """The dossier with this exact code."""
     return session.scalars(select(DossierRow).where(DossierRow.code == code)).one_or_none()
+
+
+def allocate_code_blocks(
+    session: Session, requests: Mapping[tuple[str, date], int], *, device_number: int
+) -> dict[tuple[str, date], list[str]]:
+    """Reserve codes for many (office, day) groups at once (bulk imports and demo data)."""
+    if not requests:
+        return {}
+    table = _CODE_COUNTERS
+    conn = session.connection()
+    days = sorted({day for _office, day in requests})
+    last: dict[tuple[str, date], int] = {}
+    for i in range(0, len(days), 500):
+        rows = conn.execute(
+            select(table.c.office_code, table.c.day, table.c.last_k).where(
+                table.c.device_number == device_number, table.c.day.in_(days[i : i + 500])
+            )
+        )
+        for office, day, k in rows:
+            last[(office, day)] = k
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    out: dict[tuple[str, date], list[str]] = {}
+    for key, count in requests.items():
+        start = last.get(key, 0) + 1
+        office, day = key
+        out[key] = [
+            format_dossier_code(office, day, sequence_for(device_number, k))
+            for k in range(start, start + count)
+        ]
+        values = {
+            "office_code": office,
+            "day": day,
+            "device_number": device_number,
+            "last_k": start + count - 1,
+        }
+        (changed if key in last else new_rows).append(values)
+    if new_rows:
+        conn.execute(insert(table), new_rows)
+    if changed:
+        conn.execute(
+            update(table)
+            .where(
+                table.c.office_code == bindparam("b_office"),
+                table.c.day == bindparam("b_day"),
+                table.c.device_number == bindparam("b_device"),
+            )
+            .values(last_k=bindparam("b_last")),
+            [
+                {
+                    "b_office": v["office_code"],
+                    "b_day": v["day"],
+                    "b_device": v["device_number"],
+                    "b_last": v["last_k"],
+                }
+                for v in changed
+            ],
+        )
+    return out
 
 
 def allocate_codes(

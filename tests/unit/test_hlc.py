@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from onestop_desktop.domain.hlc import MAX_COUNTER, Hlc, HlcClock
+from onestop_desktop.domain.hlc import MAX_COUNTER, MAX_WALL_MS, Hlc, HlcClock
 from onestop_desktop.domain.ids import new_id
 
 
@@ -121,14 +121,27 @@ def test_counter_overflow_borrows_the_next_millisecond() -> None:
     assert clock.receive(Hlc(9, MAX_COUNTER, "B")) == Hlc(10, 0, "A")
 
 
+def test_clock_refuses_to_wrap_past_the_end_of_its_range() -> None:
+    clock = HlcClock("A", wall_clock([0]))
+    with pytest.raises(OverflowError, match="13-digit"):
+        clock.receive(Hlc(MAX_WALL_MS, MAX_COUNTER, "B"))
+    assert clock.last is None
+
+
 def test_clock_refuses_an_empty_device() -> None:
     with pytest.raises(ValueError, match="device"):
         HlcClock("", wall_clock([0]))
 
 
 walls = st.integers(0, 2_000_000_000_000)
+remotes = st.builds(
+    Hlc,
+    wall_ms=st.one_of(walls, st.integers(0, MAX_WALL_MS - 1)),
+    counter=st.integers(0, MAX_COUNTER),
+    device=st.sampled_from(["B", "C", "A"]),
+)
 operations = st.lists(
-    st.tuples(st.sampled_from(["tick", "receive"]), walls, hlcs), min_size=1, max_size=60
+    st.tuples(st.sampled_from(["tick", "receive"]), walls, remotes), min_size=1, max_size=60
 )
 
 
