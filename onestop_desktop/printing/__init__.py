@@ -1,0 +1,1 @@
+"""PDF forms (reportlab) — come with issue #3."""

@@ -1,0 +1,1 @@
+"""ASGI server — comes with issue #4."""

@@ -14,6 +14,8 @@ from onestop_desktop.domain.catalog import Procedure
 from onestop_desktop.domain.codes import validate_agency_code
 from onestop_desktop.domain.dossier import (
     EDITABLE_FIELDS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
     Channel,
     DocumentItem,
     DossierState,
@@ -23,7 +25,7 @@ from onestop_desktop.domain.dossier import (
     reduce,
     status_change_payload,
 )
-from onestop_desktop.domain.errors import ValidationError
+from onestop_desktop.domain.errors import TransitionError, ValidationError
 from onestop_desktop.domain.identity import normalize_id_number, normalize_phone
 from onestop_desktop.domain.ids import new_id
 from onestop_desktop.domain.text import normalize_name, normalize_text
@@ -306,6 +308,45 @@ def advance(
             reason=reason,
         )
         return _apply(s, actor, state, EventType.STATUS_CHANGED, payload, now)
+
+
+def reschedule(ws: Workstation, code: str, new_due_at: datetime, reason: str) -> DossierView:
+    """Record an apology and a new appointment (Mẫu 04); at most once per dossier.
+
+    Only what the citizen is told changes (``rescheduled_due_at``): the statutory due date
+    stays, so statistics still compare with it (late stays late).
+
+    Raises:
+        TransitionError: the dossier is already finished.
+        ValidationError: no reason, a naive or not-later date, or a second new date.
+    """
+    if new_due_at.tzinfo is None:
+        raise ValidationError("new_due_at", "Ngày hẹn mới phải kèm múi giờ.")
+    if not (reason and reason.strip()):
+        raise ValidationError("reason", "Phải nêu lý do hẹn lại ngày trả kết quả.")
+    with ws.db.write() as s:
+        actor = ws.actor(s)
+        state = _load(s, code)
+        if state.status not in OPEN_STATUSES:
+            raise TransitionError(
+                f"Hồ sơ {state.code} đã ở trạng thái '{STATUS_LABELS[state.status]}'; "
+                "không hẹn lại ngày trả kết quả."
+            )
+        if state.rescheduled_due_at is not None:
+            raise ValidationError(
+                "new_due_at",
+                f"Hồ sơ {state.code} đã được hẹn lại một lần; chỉ được hẹn lại một lần.",
+            )
+        if new_due_at <= state.due_at:
+            raise ValidationError(
+                "new_due_at", "Ngày hẹn mới phải sau ngày hẹn trả kết quả theo quy định."
+            )
+        payload: dict[str, object] = {
+            "new_due_at": iso(new_due_at),
+            "original_due_at": iso(state.due_at),
+            "reason": normalize_text(reason),
+        }
+        return _apply(s, actor, state, EventType.RESCHEDULED, payload, ws.now())
 
 
 def edit_field(ws: Workstation, code: str, field: str, value: str | None) -> DossierView:

@@ -1,0 +1,1 @@
+"""Sync client (httpx) — comes with issue #4."""
