@@ -21,20 +21,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import VN_TZ
 from onestop_desktop.domain.catalog import HANDLING_LEVEL_LABELS, HandlingLevel
 from onestop_desktop.domain.dossier import Resolution, Status
 from onestop_desktop.domain.errors import ValidationError
+from onestop_desktop.domain.hlc import Hlc
 from onestop_desktop.services.context import Workstation
+from onestop_desktop.store import repo
 from onestop_desktop.store.models import (
     AdminUnitRow,
     DossierRow,
-    EventRow,
     OfficeRow,
     ProcedureRow,
 )
@@ -236,13 +238,9 @@ def build_report(
     """Compute the periodic report from this store's data."""
     start, end = period_bounds(date_from, date_to)
     d = DossierRow
-    finished_before_start = or_(
-        and_(d.resolved_at.is_not(None), d.resolved_at < start),
-        and_(d.closed_at.is_not(None), d.closed_at < start),
-    )
-    resolved_in = and_(d.resolved_at.is_not(None), d.resolved_at < end)
-    closed_in = and_(d.closed_at.is_not(None), d.closed_at < end)
-    open_at_end = and_(~resolved_in, ~closed_in)
+    resolved = d.status.in_((Status.RESOLVED.value, Status.RETURNED.value))
+    finished_in = and_(d.finished_at.is_not(None), d.finished_at < end)
+    open_at_end = or_(d.finished_at.is_(None), d.finished_at >= end)
     paused = and_(d.paused_at.is_not(None), d.paused_at < end)
     in_period = d.received_at >= start
     columns = {
@@ -250,14 +248,22 @@ def build_report(
         "received_online": _sum(and_(in_period, d.channel == "online")),
         "received_direct": _sum(and_(in_period, d.channel == "direct")),
         "received_postal": _sum(and_(in_period, d.channel == "postal")),
-        "resolved_early": _sum(and_(resolved_in, d.resolution == Resolution.EARLY.value)),
-        "resolved_on_time": _sum(and_(resolved_in, d.resolution == Resolution.ON_TIME.value)),
-        "resolved_late": _sum(and_(resolved_in, d.resolution == Resolution.LATE.value)),
+        "resolved_early": _sum(and_(finished_in, resolved, d.resolution == Resolution.EARLY.value)),
+        "resolved_on_time": _sum(
+            and_(finished_in, resolved, d.resolution == Resolution.ON_TIME.value)
+        ),
+        "resolved_late": _sum(and_(finished_in, resolved, d.resolution == Resolution.LATE.value)),
         "in_progress_on_time": _sum(and_(open_at_end, or_(d.due_at >= end, paused))),
         "in_progress_overdue": _sum(and_(open_at_end, d.due_at < end, ~paused)),
-        "refused": _sum(and_(closed_in, d.status == Status.REFUSED.value)),
-        "withdrawn": _sum(and_(closed_in, d.status == Status.WITHDRAWN.value)),
+        "refused": _sum(and_(finished_in, d.status == Status.REFUSED.value)),
+        "withdrawn": _sum(and_(finished_in, d.status == Status.WITHDRAWN.value)),
     }
+    # Two range scans of the covering index ix_dossiers_report: dossiers received within the
+    # period, and those received before it that were still open at its start (carried over).
+    scopes = (
+        and_(d.received_at >= start, d.received_at < end),
+        and_(d.received_at < start, or_(d.finished_at.is_(None), d.finished_at >= start)),
+    )
     with ws.db.read() as s:
         units = {u.code: u for u in s.scalars(select(AdminUnitRow))}
         offices = {o.code: o for o in s.scalars(select(OfficeRow))}
@@ -268,17 +274,21 @@ def build_report(
                 raise ValidationError("unit", f"Đơn vị hành chính '{unit_code}' không tồn tại.")
             scope_units = _descendants(units, unit_code)
             scope_offices = {c for c, o in offices.items() if o.unit_code in scope_units}
-        stmt = (
-            select(d.office_code, d.procedure_code, *columns.values())
-            .where(d.received_at < end, ~finished_before_start)
-            .group_by(d.office_code, d.procedure_code)
-        )
-        if scope_offices is not None:
-            stmt = stmt.where(d.office_code.in_(sorted(scope_offices)))
+        statements = []
+        for scope in scopes:
+            stmt = (
+                select(d.office_code, d.procedure_code, *columns.values())
+                .where(scope)
+                .group_by(d.office_code, d.procedure_code)
+            )
+            if scope_offices is not None:
+                stmt = stmt.where(d.office_code.in_(sorted(scope_offices)))
+            statements.append(stmt)
         per_unit: dict[str, UnitReport] = {}
         total = Figures()
         names = list(columns)
-        for row in s.execute(stmt):
+        rows = [row for stmt in statements for row in s.execute(stmt)]
+        for row in rows:
             office = offices.get(row[0])
             ucode = office.unit_code if office and office.unit_code else f"office:{row[0]}"
             unit = units.get(ucode)
@@ -297,7 +307,7 @@ def build_report(
             rep.by_field.setdefault(field_name, Figures()).add(figs)
             total.add(figs)
         catalog = _catalog_shares(procs.values())
-        data_as_of = s.scalar(select(func.max(EventRow.occurred_at)))
+        data_as_of = _data_as_of(s)
     level_order = {"province": 0, "district": 1, "ward": 2}
     ordered = sorted(per_unit.values(), key=lambda u: (level_order.get(u.level, 3), u.unit_name))
     return Report(
@@ -310,6 +320,14 @@ def build_report(
         total=total,
         catalog=catalog,
     )
+
+
+def _data_as_of(s: Session) -> datetime | None:
+    """When this store last changed: the newest HLC time issued or merged (no table scan)."""
+    packed = repo.get_setting(s, repo.HLC_LAST)
+    if not packed:
+        return None
+    return datetime.fromtimestamp(Hlc.unpack(packed).wall_ms / 1000, tz=UTC)
 
 
 def _catalog_shares(procs: Iterable[ProcedureRow]) -> list[CatalogShare]:

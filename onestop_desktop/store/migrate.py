@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 
 from onestop_desktop.errors import EnvironmentFault
@@ -53,6 +54,13 @@ def backup_sqlite(db_file: Path, suffix: str) -> Path:
     return target
 
 
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the schema to ``revision``; back up an existing SQLite DB first.
 
@@ -64,7 +72,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """
     script = ScriptDirectory.from_config(_config())
     current = current_revision(engine)
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known(script, current):
         raise EnvironmentFault(
             f"Cơ sở dữ liệu có phiên bản lược đồ {current}, mới hơn chương trình này; "
             "hãy cài phiên bản OneStop Desktop mới hơn."

@@ -196,7 +196,22 @@ class DossierRow(Base):
     """Projection of a dossier's events (see domain.dossier.DossierState)."""
 
     __tablename__ = "dossiers"
-    __table_args__ = (Index("ix_dossiers_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_dossiers_status_due", "status", "due_at"),
+        # Covering index of the periodic report: a period is one range scan of it.
+        Index(
+            "ix_dossiers_report",
+            "received_at",
+            "finished_at",
+            "office_code",
+            "procedure_code",
+            "channel",
+            "status",
+            "resolution",
+            "due_at",
+            "paused_at",
+        ),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     code: Mapped[str] = mapped_column(String(50), unique=True)
     procedure_code: Mapped[str] = mapped_column(String(50), ForeignKey("procedures.code"))
@@ -210,7 +225,7 @@ class DossierRow(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(10))
-    received_at: Mapped[datetime] = mapped_column(index=True)
+    received_at: Mapped[datetime] = mapped_column()
     due_at: Mapped[datetime] = mapped_column()
     rescheduled_due_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20))
@@ -219,6 +234,7 @@ class DossierRow(Base):
     resolution: Mapped[str | None] = mapped_column(String(10))
     returned_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()  # resolved_at or closed_at
     returned_to: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)

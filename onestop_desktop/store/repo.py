@@ -164,6 +164,7 @@ def dossier_values(state: DossierState) -> dict[str, Any]:
         ),
         "returned_at": state.returned_at,
         "closed_at": state.closed_at,
+        "finished_at": state.resolved_at or state.closed_at,
         "returned_to": state.returned_to,
         "reason": state.reason,
         "note": state.note,
