@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import CalendarEntry, DayKind, OfficeHours, WorkCalendar
 from onestop_desktop.domain.ids import new_id
-from onestop_desktop.errors import UserError
+from onestop_desktop.errors import EnvironmentFault, UserError
 from onestop_desktop.store import repo
 from onestop_desktop.store.calendar_source import build_calendar
 from onestop_desktop.store.db import Database
-from onestop_desktop.store.migrate import current_revision, head_revision
+from onestop_desktop.store.migrate import current_revision, head_revision, is_known_revision
 from onestop_desktop.store.models import CalendarDayRow, UserRow
 
 
@@ -70,6 +70,11 @@ class Workstation:
         if rev is None:
             raise UserError("Cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'onestop init' trước.")
         if rev != head_revision():
+            if not is_known_revision(rev):
+                raise EnvironmentFault(
+                    f"Cơ sở dữ liệu có phiên bản lược đồ {rev}, mới hơn chương trình này; "
+                    "hãy cài phiên bản OneStop Desktop mới hơn."
+                )
             raise UserError("Cơ sở dữ liệu cần được nâng cấp; hãy chạy 'onestop init' để cập nhật.")
 
     def actor(self, session: Session) -> Actor:

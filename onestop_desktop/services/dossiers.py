@@ -343,7 +343,7 @@ def reschedule(ws: Workstation, code: str, new_due_at: datetime, reason: str) ->
             )
         payload: dict[str, object] = {
             "new_due_at": iso(new_due_at),
-            "original_due_at": iso(state.due_at),
+            "original_due_at": iso(state.due_at.astimezone(VN_TZ)),
             "reason": normalize_text(reason),
         }
         return _apply(s, actor, state, EventType.RESCHEDULED, payload, ws.now())

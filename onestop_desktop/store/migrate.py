@@ -61,6 +61,11 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
+def is_known_revision(revision: str) -> bool:
+    """True when this program's migrations include ``revision``."""
+    return _known(ScriptDirectory.from_config(_config()), revision)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the schema to ``revision``; back up an existing SQLite DB first.
 
