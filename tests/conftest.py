@@ -17,10 +17,17 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from onestop_desktop.domain.calendar import VN_TZ
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.store.db import Database
+
+# Property tests must not fail because a loaded 2-core CI machine is slow: no deadlines.
+settings.register_profile(
+    "onestop", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("onestop")
 
 #: Monday 5 January 2026, 08:00 Vietnam time: the default "now" of the ``ws`` fixture.
 DEFAULT_NOW = datetime(2026, 1, 5, 8, 0, tzinfo=VN_TZ)
