@@ -201,6 +201,9 @@ class DossierState:
     documents: tuple[DocumentItem, ...] = ()
     rescheduled_due_at: datetime | None = None
     paused_at: datetime | None = None
+    last_paused_at: datetime | None = None
+    last_resumed_at: datetime | None = None
+    due_before_pause: datetime | None = None
     resolved_at: datetime | None = None
     returned_at: datetime | None = None
     closed_at: datetime | None = None
@@ -250,7 +253,9 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def state_from_creation(dossier_id: str, payload: Mapping[str, Any]) -> DossierState:
+def state_from_creation(
+    dossier_id: str, payload: Mapping[str, Any], updated_at: datetime | None = None
+) -> DossierState:
     """Build the first state from a ``dossier.received`` or ``dossier.imported`` payload."""
     docs = tuple(DocumentItem.from_payload(d) for d in payload.get("documents", ()))
     return DossierState(
@@ -274,6 +279,7 @@ def state_from_creation(dossier_id: str, payload: Mapping[str, Any]) -> DossierS
         closed_at=_dt(payload.get("closed_at")),
         note=payload.get("note") or None,
         version=1,
+        updated_at=updated_at,
     )
 
 
@@ -321,8 +327,7 @@ def reduce(state: DossierState | None, event: Event) -> DossierState:
     if event.type in (EventType.RECEIVED, EventType.IMPORTED):
         if state is not None:
             raise TransitionError(f"Hồ sơ {state.code} đã tồn tại.")
-        new = state_from_creation(event.dossier_id, p)
-        return dataclasses.replace(new, version=1, updated_at=event.occurred_at)
+        return state_from_creation(event.dossier_id, p, event.occurred_at)
     if state is None:
         raise TransitionError("Sự kiện cho một hồ sơ chưa được tiếp nhận.")
     changes: dict[str, Any] = {"version": state.version + 1, "updated_at": event.occurred_at}
@@ -334,9 +339,15 @@ def reduce(state: DossierState | None, event: Event) -> DossierState:
         if "due_at" in p:
             changes["due_at"] = _req_dt(p, "due_at")
         if target is Status.WAITING_SUPPLEMENT:
+            # The last pause is kept after it ends, so that a past period's figures do not
+            # change when the dossier resumes (see services/reports.py).
             changes["paused_at"] = at
+            changes["last_paused_at"] = at
+            changes["last_resumed_at"] = None
+            changes["due_before_pause"] = state.due_at
         elif state.status is Status.WAITING_SUPPLEMENT:
             changes["paused_at"] = None
+            changes["last_resumed_at"] = at
         if target is Status.RESOLVED:
             changes["resolved_at"] = at
         elif target is Status.RETURNED:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -159,7 +159,7 @@ def import_dossiers(
             dossier_id = new_id()
             seq, hlc = stamper.stamp()
             r.payload["code"] = r.code
-            states.append(replace(state_from_creation(dossier_id, r.payload), updated_at=now))
+            states.append(state_from_creation(dossier_id, r.payload, now))
             events.append(
                 Event(
                     id=new_id(),

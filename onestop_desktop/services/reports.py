@@ -241,7 +241,17 @@ def build_report(
     resolved = d.status.in_((Status.RESOLVED.value, Status.RETURNED.value))
     finished_in = and_(d.finished_at.is_not(None), d.finished_at < end)
     open_at_end = or_(d.finished_at.is_(None), d.finished_at >= end)
-    paused = and_(d.paused_at.is_not(None), d.paused_at < end)
+    # Waiting for a supplement at `end` (clock stopped), and the due date as it stood at `end`:
+    # a pause that began after the period does not count, one that ended before it does.
+    paused = and_(
+        d.last_paused_at.is_not(None),
+        d.last_paused_at < end,
+        or_(d.last_resumed_at.is_(None), d.last_resumed_at >= end),
+    )
+    due_then = case(
+        (and_(d.last_paused_at.is_not(None), d.last_paused_at >= end), d.due_before_pause),
+        else_=d.due_at,
+    )
     in_period = d.received_at >= start
     columns = {
         "carried_over": _sum(d.received_at < start),
@@ -253,8 +263,8 @@ def build_report(
             and_(finished_in, resolved, d.resolution == Resolution.ON_TIME.value)
         ),
         "resolved_late": _sum(and_(finished_in, resolved, d.resolution == Resolution.LATE.value)),
-        "in_progress_on_time": _sum(and_(open_at_end, or_(d.due_at >= end, paused))),
-        "in_progress_overdue": _sum(and_(open_at_end, d.due_at < end, ~paused)),
+        "in_progress_on_time": _sum(and_(open_at_end, or_(due_then >= end, paused))),
+        "in_progress_overdue": _sum(and_(open_at_end, due_then < end, ~paused)),
         "refused": _sum(and_(finished_in, d.status == Status.REFUSED.value)),
         "withdrawn": _sum(and_(finished_in, d.status == Status.WITHDRAWN.value)),
     }

@@ -209,7 +209,9 @@ class DossierRow(Base):
             "status",
             "resolution",
             "due_at",
-            "paused_at",
+            "last_paused_at",
+            "last_resumed_at",
+            "due_before_pause",
         ),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -229,7 +231,10 @@ class DossierRow(Base):
     due_at: Mapped[datetime] = mapped_column()
     rescheduled_due_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20))
-    paused_at: Mapped[datetime | None] = mapped_column()
+    paused_at: Mapped[datetime | None] = mapped_column()  # set while waiting for a supplement
+    last_paused_at: Mapped[datetime | None] = mapped_column()
+    last_resumed_at: Mapped[datetime | None] = mapped_column()
+    due_before_pause: Mapped[datetime | None] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolution: Mapped[str | None] = mapped_column(String(10))
     returned_at: Mapped[datetime | None] = mapped_column()

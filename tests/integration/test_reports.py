@@ -590,15 +590,6 @@ def test_reporting_twice_gives_the_same_answer(march: Builder) -> None:
     assert first == second
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The dossiers projection keeps only the current pause (paused_at) and the current "
-        "(extended) due_at, so a past period's report changes once a dossier that was waiting "
-        "for a supplement at the period's end resumes; needs the pause history / the due date "
-        "as of a period end in the projection (store/models.py + a migration)."
-    ),
-)
 def test_a_past_period_does_not_change_when_a_paused_dossier_resumes_later(
     march: Builder, clock: FixedClock
 ) -> None:
