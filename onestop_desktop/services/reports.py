@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import VN_TZ
@@ -213,11 +213,12 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _sum(cond: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+def _count(cond: ColumnElement[bool]) -> Any:
+    """``count(*) FILTER (WHERE cond)`` — SQLite ≥ 3.30 and PostgreSQL alike."""
+    return func.count().filter(cond)
 
 
-def _descendants(units: Mapping[str, AdminUnitRow], root: str) -> set[str]:
+def _descendants(units: Mapping[str, Any], root: str) -> set[str]:
     children: dict[str, list[str]] = defaultdict(list)
     for u in units.values():
         if u.parent_code:
@@ -238,44 +239,64 @@ def build_report(
     """Compute the periodic report from this store's data."""
     start, end = period_bounds(date_from, date_to)
     d = DossierRow
-    resolved = d.status.in_((Status.RESOLVED.value, Status.RETURNED.value))
-    finished_in = and_(d.finished_at.is_not(None), d.finished_at < end)
+    # Conditions are written NULL-aware for FILTER: a NULL comparison never counts.
+    finished_in = d.finished_at < end
     open_at_end = or_(d.finished_at.is_(None), d.finished_at >= end)
     # Waiting for a supplement at `end` (clock stopped), and the due date as it stood at `end`:
     # a pause that began after the period does not count, one that ended before it does.
     paused = and_(
-        d.last_paused_at.is_not(None),
         d.last_paused_at < end,
         or_(d.last_resumed_at.is_(None), d.last_resumed_at >= end),
     )
-    due_then = case(
-        (and_(d.last_paused_at.is_not(None), d.last_paused_at >= end), d.due_before_pause),
-        else_=d.due_at,
-    )
-    in_period = d.received_at >= start
-    columns = {
-        "carried_over": _sum(d.received_at < start),
-        "received_online": _sum(and_(in_period, d.channel == "online")),
-        "received_direct": _sum(and_(in_period, d.channel == "direct")),
-        "received_postal": _sum(and_(in_period, d.channel == "postal")),
-        "resolved_early": _sum(and_(finished_in, resolved, d.resolution == Resolution.EARLY.value)),
-        "resolved_on_time": _sum(
-            and_(finished_in, resolved, d.resolution == Resolution.ON_TIME.value)
-        ),
-        "resolved_late": _sum(and_(finished_in, resolved, d.resolution == Resolution.LATE.value)),
-        "in_progress_on_time": _sum(and_(open_at_end, or_(due_then >= end, paused))),
-        "in_progress_overdue": _sum(and_(open_at_end, due_then < end, ~paused)),
-        "refused": _sum(and_(finished_in, d.status == Status.REFUSED.value)),
-        "withdrawn": _sum(and_(finished_in, d.status == Status.WITHDRAWN.value)),
+    not_paused = or_(d.last_paused_at.is_(None), d.last_paused_at >= end, d.last_resumed_at < end)
+    due_then = case((d.last_paused_at >= end, d.due_before_pause), else_=d.due_at)
+    outcome = {
+        "resolved_early": _count(and_(finished_in, d.resolution == Resolution.EARLY.value)),
+        "resolved_on_time": _count(and_(finished_in, d.resolution == Resolution.ON_TIME.value)),
+        "resolved_late": _count(and_(finished_in, d.resolution == Resolution.LATE.value)),
+        "in_progress_on_time": _count(and_(open_at_end, or_(due_then >= end, paused))),
+        "in_progress_overdue": _count(and_(open_at_end, due_then < end, not_paused)),
+        "refused": _count(and_(finished_in, d.status == Status.REFUSED.value)),
+        "withdrawn": _count(and_(finished_in, d.status == Status.WITHDRAWN.value)),
     }
+    zero = literal(0)
     # Two range scans of the covering index ix_dossiers_report: dossiers received within the
     # period, and those received before it that were still open at its start (carried over).
     scopes = (
-        and_(d.received_at >= start, d.received_at < end),
-        and_(d.received_at < start, or_(d.finished_at.is_(None), d.finished_at >= start)),
+        (
+            and_(d.received_at >= start, d.received_at < end),
+            {
+                "carried_over": zero,
+                "received_online": _count(d.channel == "online"),
+                "received_direct": _count(d.channel == "direct"),
+                "received_postal": _count(d.channel == "postal"),
+                **outcome,
+            },
+        ),
+        (
+            and_(d.received_at < start, or_(d.finished_at.is_(None), d.finished_at >= start)),
+            {
+                "carried_over": func.count(),
+                "received_online": zero,
+                "received_direct": zero,
+                "received_postal": zero,
+                **outcome,
+            },
+        ),
     )
+    names = list(scopes[0][1])
     with ws.db.read() as s:
-        units = {u.code: u for u in s.scalars(select(AdminUnitRow))}
+        units = {
+            u.code: u
+            for u in s.execute(
+                select(
+                    AdminUnitRow.code,
+                    AdminUnitRow.name,
+                    AdminUnitRow.level,
+                    AdminUnitRow.parent_code,
+                )
+            )
+        }
         offices = {o.code: o for o in s.scalars(select(OfficeRow))}
         procs = {p.code: p for p in s.scalars(select(ProcedureRow))}
         scope_offices: set[str] | None = None
@@ -285,7 +306,7 @@ def build_report(
             scope_units = _descendants(units, unit_code)
             scope_offices = {c for c, o in offices.items() if o.unit_code in scope_units}
         statements = []
-        for scope in scopes:
+        for scope, columns in scopes:
             stmt = (
                 select(d.office_code, d.procedure_code, *columns.values())
                 .where(scope)
@@ -296,7 +317,6 @@ def build_report(
             statements.append(stmt)
         per_unit: dict[str, UnitReport] = {}
         total = Figures()
-        names = list(columns)
         rows = [row for stmt in statements for row in s.execute(stmt)]
         for row in rows:
             office = offices.get(row[0])
