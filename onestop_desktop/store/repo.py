@@ -40,6 +40,7 @@ OFFICE_CODE = "office_code"
 DEVICE_ID = "device_id"
 DEVICE_NUMBER = "device_number"
 NEXT_DEVICE_SEQ = "next_device_seq"
+ACKED_DEVICE_SEQ = "acked_device_seq"  # the last own event the server confirmed (sync, #4)
 HLC_LAST = "hlc_last"
 CUTOFF = "cutoff"
 

@@ -1,0 +1,179 @@
+"""The counter's main window: Tiếp nhận, Hàng chờ, Tra cứu, Báo cáo, and a status bar."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWidget
+
+from onestop_desktop.gui.context import AppContext
+from onestop_desktop.gui.errors import show_error
+from onestop_desktop.gui.pages.placeholder import ComingPage
+from onestop_desktop.services.status import WorkstationStatus, workstation_status
+
+STATUS_REFRESH_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    """One window per counter PC; pages are tabs reachable with Ctrl+1…4."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("OneStop — Bộ phận Một cửa"))
+        self.setMinimumSize(1024, 640)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("pageTabs")
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.pages: dict[str, QWidget] = {}
+        self._add_pages()
+        for i in range(self.tabs.count()):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
+            shortcut.activated.connect(lambda i=i: self.show_page_index(i))
+        self._build_status_bar()
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_REFRESH_MS)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+        ctx.runner.busy_changed.connect(self._on_runner_busy_changed)
+        self._restore_state()
+        self.refresh_status()
+
+    # ------------------------------------------------------------------ pages
+
+    def _add_pages(self) -> None:
+        from onestop_desktop.gui.pages.intake import IntakePage  # noqa: PLC0415
+        from onestop_desktop.gui.pages.lookup import LookupPage  # noqa: PLC0415
+
+        intake = IntakePage(self.ctx, self)
+        lookup = LookupPage(self.ctx, self)
+        queue = ComingPage(
+            self.tr("Hàng chờ"),
+            self.tr(
+                "Gọi số thứ tự, màn hình hiển thị và giọng đọc tiếng Việt sẽ có ở phiên bản "
+                "tiếp theo. Trong lúc này, hãy tiếp nhận hồ sơ ở trang Tiếp nhận."
+            ),
+        )
+        reports = ComingPage(
+            self.tr("Báo cáo"),
+            self.tr(
+                "Trang báo cáo (biểu II.06a, biểu đồ, báo cáo ngày) sẽ có ở phiên bản tiếp theo. "
+                "Trong lúc này, dùng lệnh 'onestop report --from … --to …'."
+            ),
+        )
+        for key, widget, title in (
+            ("intake", intake, self.tr("Tiếp nhận")),
+            ("queue", queue, self.tr("Hàng chờ")),
+            ("lookup", lookup, self.tr("Tra cứu")),
+            ("reports", reports, self.tr("Báo cáo")),
+        ):
+            widget.setObjectName(f"{key}Page")
+            self.pages[key] = widget
+            self.tabs.addTab(widget, f"{title}  (Ctrl+{self.tabs.count() + 1})")
+
+    def show_page(self, key: str) -> QWidget:
+        """Bring a page to the front."""
+        page = self.pages[key]
+        self.tabs.setCurrentWidget(page)
+        return page
+
+    def show_page_index(self, index: int) -> None:
+        """Ctrl+N handler."""
+        if 0 <= index < self.tabs.count():
+            self.tabs.setCurrentIndex(index)
+
+    def open_dossier(self, code: str) -> None:
+        """Show one dossier's detail on the lookup page (used by the scanner and intake)."""
+        page = self.show_page("lookup")
+        open_code = getattr(page, "open_code", None)
+        if callable(open_code):
+            open_code(code)
+
+    # ------------------------------------------------------------------ status bar
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.office_label = QLabel()
+        self.office_label.setObjectName("officeLabel")
+        self.clerk_label = QLabel()
+        self.clerk_label.setObjectName("clerkLabel")
+        self.network_label = QLabel()
+        self.network_label.setObjectName("networkLabel")
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncLabel")
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("pendingLabel")
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setObjectName("busyBar")
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setVisible(False)
+        for w in (
+            self.office_label,
+            self.clerk_label,
+            self.network_label,
+            self.sync_label,
+            self.pending_label,
+        ):
+            bar.addPermanentWidget(w)
+        bar.addWidget(self.busy_bar)
+
+    def refresh_status(self) -> None:
+        """Re-read office, clerk and pending changes off the GUI thread."""
+        ws = self.ctx.ws
+
+        def job(_cancel: threading.Event) -> WorkstationStatus:
+            return workstation_status(ws)
+
+        self.ctx.runner.submit(job, on_done=self._show_status, on_error=self._on_status_error)
+
+    def _show_status(self, status: WorkstationStatus) -> None:
+        self.office_label.setText(self.tr("Cơ quan: %s") % status.office_name)
+        self.clerk_label.setText(
+            self.tr("Máy số %d · Cán bộ: %s") % (status.device_number, status.clerk)
+        )
+        self.network_label.setText(self.tr("● Ngoại tuyến (chưa kết nối máy chủ)"))
+        self.network_label.setStyleSheet("color: #a15c00;")
+        self.sync_label.setText(self.tr("Đồng bộ lần cuối: chưa có"))
+        self.pending_label.setText(self.tr("Chờ đồng bộ: %d thay đổi") % status.pending_changes)
+
+    def _on_status_error(self, exc: BaseException) -> None:
+        show_error(self, exc)
+
+    def _on_runner_busy_changed(self, busy: bool) -> None:
+        self.busy_bar.setVisible(busy)
+
+    # ------------------------------------------------------------------ state
+
+    def _restore_state(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("mainWindow/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+        state = settings.value("mainWindow/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        index = settings.value("mainWindow/page", 0, type=int)
+        self.show_page_index(int(index))  # type: ignore[call-overload]
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember geometry and page; let pages keep their drafts."""
+        settings = QSettings()
+        settings.setValue("mainWindow/geometry", self.saveGeometry())
+        settings.setValue("mainWindow/state", self.saveState())
+        settings.setValue("mainWindow/page", self.tabs.currentIndex())
+        for page in self.pages.values():
+            save = getattr(page, "save_draft", None)
+            if callable(save):
+                save()
+        self._status_timer.stop()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "Qt"]
