@@ -59,6 +59,7 @@ class Workstation:
         self.clock = clock
         self.username = username or _os_user()
         self._calendar: WorkCalendar | None = None
+        self._actor: Actor | None = None
 
     def now(self) -> datetime:
         """Current instant from the injected clock."""
@@ -79,23 +80,32 @@ class Workstation:
 
     def actor(self, session: Session) -> Actor:
         """The acting user and this device (the user row is created on first use)."""
-        device_id = repo.get_setting(session, repo.DEVICE_ID)
-        device_number = repo.get_setting(session, repo.DEVICE_NUMBER)
-        office = repo.get_setting(session, repo.OFFICE_CODE)
+        if self._actor is not None:
+            return self._actor
+        values = repo.get_settings(session, repo.DEVICE_ID, repo.DEVICE_NUMBER, repo.OFFICE_CODE)
+        device_id = values.get(repo.DEVICE_ID)
+        device_number = values.get(repo.DEVICE_NUMBER)
+        office = values.get(repo.OFFICE_CODE)
         if not device_id or not device_number or not office:
             raise UserError("Máy trạm chưa được khởi tạo; hãy chạy 'onestop init'.")
-        user = session.scalars(select(UserRow).where(UserRow.username == self.username)).first()
-        if user is None:
-            user = UserRow(id=new_id(), username=self.username, full_name=self.username)
-            session.add(user)
+        user_id = session.scalar(select(UserRow.id).where(UserRow.username == self.username))
+        persistent = user_id is not None
+        if user_id is None:
+            user_id = new_id()
+            session.add(UserRow(id=user_id, username=self.username, full_name=self.username))
             session.flush()
-        return Actor(
-            user_id=user.id,
-            username=user.username,
+            # Only a write transaction keeps the new user; a read one rolls it back.
+            persistent = bool(session.get_bind().get_execution_options().get("write"))
+        actor = Actor(
+            user_id=user_id,
+            username=self.username,
             device_id=device_id,
             device_number=int(device_number),
             office_code=office,
         )
+        if persistent:
+            self._actor = actor
+        return actor
 
     def office_hours(self, session: Session) -> OfficeHours:
         """Office hours with the configured same-day cut-off."""
@@ -116,8 +126,9 @@ class Workstation:
         return self._calendar
 
     def invalidate_calendar(self) -> None:
-        """Forget the cached calendar (after an import or a settings change)."""
+        """Forget the cached calendar and actor (after an import or a settings change)."""
         self._calendar = None
+        self._actor = None
 
 
 def _os_user() -> str:

@@ -60,6 +60,28 @@ def set_setting(session: Session, key: str, value: str) -> None:
         row.value = value
 
 
+def get_settings(session: Session, *keys: str) -> dict[str, str]:
+    """Several settings in one query (missing keys are absent)."""
+    rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys)))
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
+def put_settings(session: Session, values: Mapping[str, str]) -> None:
+    """Write settings with Core statements (no ORM flush): update, then insert the missing."""
+    table = cast(Table, Setting.__table__)
+    conn = session.connection()
+    existing = set(conn.execute(select(table.c.key).where(table.c.key.in_(list(values)))).scalars())
+    updates = [{"k": k, "v": v} for k, v in values.items() if k in existing]
+    inserts = [{"key": k, "value": v} for k, v in values.items() if k not in existing]
+    if updates:
+        conn.execute(
+            update(table).where(table.c.key == bindparam("k")).values(value=bindparam("v")),
+            updates,
+        )
+    if inserts:
+        conn.execute(insert(table), inserts)
+
+
 def all_settings(session: Session) -> dict[str, str]:
     """Every setting as a dict."""
     return {s.key: s.value for s in session.scalars(select(Setting))}
@@ -79,8 +101,9 @@ class EventStamper:
     def __init__(self, session: Session, device_id: str) -> None:
         self._session = session
         self.device_id = device_id
-        self._next_seq = int(get_setting(session, NEXT_DEVICE_SEQ, "1") or "1")
-        last = get_setting(session, HLC_LAST)
+        current = get_settings(session, NEXT_DEVICE_SEQ, HLC_LAST)
+        self._next_seq = int(current.get(NEXT_DEVICE_SEQ) or "1")
+        last = current.get(HLC_LAST)
         self._clock = HlcClock(device_id, _now_ms, Hlc.unpack(last) if last else None)
 
     def stamp(self) -> tuple[int, str]:
@@ -91,8 +114,10 @@ class EventStamper:
 
     def flush(self) -> None:
         """Persist the counters (call before commit)."""
-        set_setting(self._session, NEXT_DEVICE_SEQ, str(self._next_seq))
-        set_setting(self._session, HLC_LAST, self._clock.tick().pack())
+        put_settings(
+            self._session,
+            {NEXT_DEVICE_SEQ: str(self._next_seq), HLC_LAST: self._clock.tick().pack()},
+        )
 
 
 def make_event(
@@ -344,6 +369,17 @@ def allocate_code_blocks(
     return out
 
 
+def _upsert_insert(dialect: str) -> Any:
+    """The dialect's INSERT … ON CONFLICT construct (SQLite and PostgreSQL)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: PLC0415
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: PLC0415
+
+    return sqlite_insert
+
+
 def allocate_codes(
     session: Session, *, office_code: str, day: date, device_number: int, count: int = 1
 ) -> list[str]:
@@ -352,14 +388,20 @@ def allocate_codes(
     Unique across the office's workstations offline: each device has its own slice of the
     daily sequence (domain.codes.sequence_for); a reserved number is never handed out again.
     """
+    table = _CODE_COUNTERS
+    conn = session.connection()
     key = {"office_code": office_code, "day": day, "device_number": device_number}
-    row = session.get(CodeCounterRow, key)
-    if row is None:
-        row = CodeCounterRow(**key, last_k=0)
-        session.add(row)
-    start = row.last_k + 1
-    row.last_k += count
-    session.flush()
+    stmt = (
+        _upsert_insert(conn.dialect.name)(table)
+        .values(**key, last_k=count)
+        .on_conflict_do_update(
+            index_elements=[table.c.office_code, table.c.day, table.c.device_number],
+            set_={"last_k": table.c.last_k + count},
+        )
+        .returning(table.c.last_k)
+    )
+    last = int(conn.execute(stmt).scalar_one())
+    start = last - count + 1
     return [
         format_dossier_code(office_code, day, sequence_for(device_number, k))
         for k in range(start, start + count)
