@@ -295,6 +295,90 @@ def cmd_demo(args: argparse.Namespace) -> Any:
     )
 
 
+def _pdf_to_file(out: str, render: Callable[[], bytes]) -> tuple[Path, bytes]:
+    """Render into ``out`` whole: the file is opened first (so an unwritable target fails
+    before anything is rendered or recorded), written as ``out.part``, then renamed."""
+    path = Path(out)
+    part = path.with_name(path.name + ".part")
+
+    def fault(exc: OSError) -> EnvironmentFault:
+        return EnvironmentFault(f"Không ghi được tệp {path}: {exc.strerror or exc}")
+
+    try:
+        handle = part.open("wb")
+    except OSError as exc:
+        raise fault(exc) from exc
+    try:
+        with handle:
+            pdf = render()
+            try:
+                handle.write(pdf)
+            except OSError as exc:
+                raise fault(exc) from exc
+        try:
+            os.replace(part, path)
+        except OSError as exc:
+            raise fault(exc) from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return path, pdf
+
+
+def _printed(code: str, form: str, path: Path, pdf: bytes) -> Any:
+    from onestop_desktop.printing import FORM_CAPTIONS  # noqa: PLC0415
+
+    data = {"code": code, "form": form, "file": str(path), "bytes": len(pdf)}
+    return data, f"Đã in {FORM_CAPTIONS.get(form, form)} của hồ sơ {code}: {path}"
+
+
+def cmd_receipt(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.printing import render_receipt  # noqa: PLC0415
+
+    ws = _workstation(args)
+    path, pdf = _pdf_to_file(args.out, lambda: render_receipt(ws, args.code))
+    return _printed(args.code.strip().upper(), "01", path, pdf)
+
+
+def cmd_print_form(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.printing import normalize_form, render_form  # noqa: PLC0415
+
+    form = normalize_form(args.form)
+    ws = _workstation(args)
+    new_due = _parse_instant(args.new_due_at, "new-due-at") if args.new_due_at else None
+    path, pdf = _pdf_to_file(
+        args.out,
+        lambda: render_form(
+            ws,
+            form,
+            args.code,
+            reason=args.reason,
+            missing=args.missing or None,
+            new_due_at=new_due,
+        ),
+    )
+    return _printed(args.code.strip().upper(), form, path, pdf)
+
+
+def cmd_register(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.printing import render_register  # noqa: PLC0415
+
+    d_from = _parse_day(args.date_from, "from")
+    d_to = _parse_day(args.date_to, "to")
+    ws = _workstation(args)
+    path, pdf = _pdf_to_file(
+        args.out, lambda: render_register(ws, d_from, d_to, office_code=args.office)
+    )
+    data = {
+        "form": "06",
+        "from": d_from.isoformat(),
+        "to": d_to.isoformat(),
+        "file": str(path),
+        "bytes": len(pdf),
+    }
+    return data, f"Đã in Sổ theo dõi hồ sơ từ {d_from:%d/%m/%Y} đến {d_to:%d/%m/%Y}: {path}"
+
+
 class _ProgressLine:
     """A one-line progress indicator on stderr."""
 
@@ -424,6 +508,28 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("demo", cmd_demo, "generate realistic synthetic dossiers")
     sp.add_argument("--dossiers", type=int, default=1000)
     sp.add_argument("--seed", type=int, default=1)
+
+    sp = add("receipt", cmd_receipt, "print the receipt and appointment slip (Mẫu 01) to PDF")
+    sp.add_argument("code")
+    sp.add_argument("--out", required=True, help="PDF file to write")
+
+    sp = add("print-form", cmd_print_form, "print a dossier form (Mẫu 01-05) to PDF")
+    sp.add_argument("form", choices=["01", "02", "03", "04", "05"])
+    sp.add_argument("code")
+    sp.add_argument("--out", required=True, help="PDF file to write")
+    sp.add_argument("--reason", help="reason printed on 02/03/04 (default: the recorded one)")
+    sp.add_argument(
+        "--missing",
+        action="append",
+        help="a document to ask for on 02 (repeatable; default: unchecked checklist items)",
+    )
+    sp.add_argument("--new-due-at", help="new appointment on 04 (default: the recorded one)")
+
+    sp = add("register", cmd_register, "print the register of dossiers (Mẫu 06) to PDF")
+    sp.add_argument("--from", dest="date_from", required=True)
+    sp.add_argument("--to", dest="date_to", required=True)
+    sp.add_argument("--out", required=True, help="PDF file to write")
+    sp.add_argument("--office", help="receiving office (default: this workstation's)")
     return p
 
 

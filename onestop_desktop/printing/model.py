@@ -105,6 +105,7 @@ class RegisterRow:
     sent_at: datetime | None = None  # handed to the processing department
     result_at: datetime | None = None  # result back at the counter
     returned_at: datetime | None = None  # result given to the citizen
+    collected_by: str = ""  # who collected the result (beside the signature)
     note: str = ""
 
 

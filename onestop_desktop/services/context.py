@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import CalendarEntry, DayKind, OfficeHours, WorkCalendar
+from onestop_desktop.domain.catalog import Procedure
 from onestop_desktop.domain.ids import new_id
 from onestop_desktop.errors import EnvironmentFault, UserError
 from onestop_desktop.store import repo
@@ -60,6 +61,9 @@ class Workstation:
         self.username = username or _os_user()
         self._calendar: WorkCalendar | None = None
         self._actor: Actor | None = None
+        self.procedures: dict[str, Procedure] = {}  # active catalog entries used so far
+        self._calendar_version: str | None = None
+        self._catalog_version: str | None = None
 
     def now(self) -> datetime:
         """Current instant from the injected clock."""
@@ -117,7 +121,9 @@ class Workstation:
 
     def calendar(self, session: Session) -> WorkCalendar:
         """The deadline calendar: local overrides > bundled schedule > holidays package."""
-        if self._calendar is None:
+        version = repo.get_setting(session, repo.CALENDAR_VERSION, "0")
+        if self._calendar is None or version != self._calendar_version:
+            self._calendar_version = version
             overrides = [
                 CalendarEntry(day=r.day, kind=DayKind(r.kind), note=r.note)
                 for r in session.scalars(select(CalendarDayRow))
@@ -125,10 +131,25 @@ class Workstation:
             self._calendar = build_calendar(overrides, self.office_hours(session))
         return self._calendar
 
-    def invalidate_calendar(self) -> None:
-        """Forget the cached calendar and actor (after an import or a settings change)."""
+    def procedure(self, session: Session, code: str, *, field: str = "procedure") -> Procedure:
+        """An active procedure, cached until the catalog changes (in any process)."""
+        version = repo.get_setting(session, repo.CATALOG_VERSION, "0")
+        if version != self._catalog_version:
+            self.procedures.clear()
+            self._catalog_version = version
+        proc = self.procedures.get(code.strip())
+        if proc is None:
+            from onestop_desktop.services.reference import get_procedure  # noqa: PLC0415
+
+            proc = get_procedure(session, code, field=field)
+            self.procedures[proc.code] = proc
+        return proc
+
+    def invalidate_caches(self) -> None:
+        """Forget cached calendar, actor and procedures (after an import or a settings change)."""
         self._calendar = None
         self._actor = None
+        self.procedures.clear()
 
 
 def _os_user() -> str:

@@ -122,7 +122,7 @@ def init_workstation(
         office = s.get(OfficeRow, code)
         ws.actor(s)
         office_name = office.name if office else code
-    ws.invalidate_calendar()
+    ws.invalidate_caches()
     return InitResult(
         db=str(ws.db.engine.url.database or ws.db.engine.url),
         office_code=code,
@@ -278,7 +278,9 @@ def import_catalog(ws: Workstation, path: Path, *, replace: bool = False) -> Imp
     """Import procedures; ``replace`` makes the file the whole current catalog."""
     text = read_text(path)
     with ws.db.write() as s:
-        return _import_catalog(s, text, str(path), replace=replace, now=ws.now())
+        result = _import_catalog(s, text, str(path), replace=replace, now=ws.now())
+    ws.invalidate_caches()
+    return result
 
 
 def _parse_procedure(row: dict[str, str]) -> Procedure:
@@ -316,6 +318,7 @@ def _import_catalog(
     from onestop_desktop.services.context import utc_now  # noqa: PLC0415
 
     stamp = now if now is not None else utc_now()
+    repo.bump_version(s, repo.CATALOG_VERSION)
     errors: list[LineError] = []
     procs: list[Procedure] = []
     seen: set[str] = set()
@@ -485,6 +488,7 @@ def import_calendar(ws: Workstation, path: Path) -> ImportResult:
     except ValidationError as exc:
         raise ImportFailed(str(path), [LineError(0, exc.field, exc.message)]) from None
     with ws.db.write() as s:
+        repo.bump_version(s, repo.CALENDAR_VERSION)
         added = updated = 0
         for e in entries:
             row = s.get(CalendarDayRow, e.day)
@@ -495,7 +499,7 @@ def import_calendar(ws: Workstation, path: Path) -> ImportResult:
                 row.kind = e.kind.value
                 row.note = e.note
                 updated += 1
-    ws.invalidate_calendar()
+    ws.invalidate_caches()
     return ImportResult(added=added, updated=updated)
 
 

@@ -43,6 +43,13 @@ NEXT_DEVICE_SEQ = "next_device_seq"
 ACKED_DEVICE_SEQ = "acked_device_seq"  # the last own event the server confirmed (sync, #4)
 HLC_LAST = "hlc_last"
 CUTOFF = "cutoff"
+CATALOG_VERSION = "catalog_version"  # bumped by every catalog change: caches compare it
+CALENDAR_VERSION = "calendar_version"  # likewise for calendar overrides and office hours
+
+
+def bump_version(session: Session, key: str) -> None:
+    """Mark cached reference data (catalog, calendar) as changed for every process."""
+    set_setting(session, key, str(int(get_setting(session, key, "0") or "0") + 1))
 
 
 def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
@@ -66,20 +73,26 @@ def get_settings(session: Session, *keys: str) -> dict[str, str]:
     return {str(row[0]): str(row[1]) for row in rows}
 
 
+_SETTINGS = cast(Table, Setting.__table__)
+_UPDATE_SETTING = (
+    update(_SETTINGS).where(_SETTINGS.c.key == bindparam("k")).values(value=bindparam("v"))
+)
+
+
 def put_settings(session: Session, values: Mapping[str, str]) -> None:
     """Write settings with Core statements (no ORM flush): update, then insert the missing."""
-    table = cast(Table, Setting.__table__)
     conn = session.connection()
-    existing = set(conn.execute(select(table.c.key).where(table.c.key.in_(list(values)))).scalars())
-    updates = [{"k": k, "v": v} for k, v in values.items() if k in existing]
-    inserts = [{"key": k, "value": v} for k, v in values.items() if k not in existing]
-    if updates:
-        conn.execute(
-            update(table).where(table.c.key == bindparam("k")).values(value=bindparam("v")),
-            updates,
+    params = [{"k": k, "v": v} for k, v in values.items()]
+    result = conn.execute(_UPDATE_SETTING, params)
+    if result.rowcount != len(params):
+        existing = set(
+            conn.execute(select(_SETTINGS.c.key).where(_SETTINGS.c.key.in_(list(values))))
+            .scalars()
+            .all()
         )
-    if inserts:
-        conn.execute(insert(table), inserts)
+        rows = [{"key": k, "value": v} for k, v in values.items() if k not in existing]
+        if rows:
+            conn.execute(insert(_SETTINGS), rows)
 
 
 def all_settings(session: Session) -> dict[str, str]:
