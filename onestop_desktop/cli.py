@@ -72,7 +72,9 @@ def cmd_init(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.reference import init_workstation  # noqa: PLC0415
 
     ws = _workstation(args, ready=False)
-    res = init_workstation(ws, office_code=args.office, device_number=args.device)
+    res = init_workstation(
+        ws, office_code=args.office, device_number=args.device, cutoff=args.cutoff
+    )
     data = {
         "db": res.db,
         "office_code": res.office_code,
@@ -434,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("init", cmd_init, "create or migrate the database and load bundled data")
     sp.add_argument("--office", help="agency identifier code of this workstation's office")
     sp.add_argument("--device", type=int, help="this workstation's number within the office (1-99)")
+    sp.add_argument("--cutoff", help="same-day cut-off HH:MM (default 15:00)")
 
     units = sub.add_parser("units", help="administrative units").add_subparsers(
         dest="units_command", required=True, metavar="ACTION"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
@@ -27,7 +27,7 @@ from onestop_desktop.domain.ids import new_id
 from onestop_desktop.domain.text import fold, normalize_text
 from onestop_desktop.errors import UserError
 from onestop_desktop.paths import data_file
-from onestop_desktop.services.context import Workstation
+from onestop_desktop.services.context import Workstation, parse_hhmm
 from onestop_desktop.store import repo
 from onestop_desktop.store.calendar_source import parse_calendar_csv
 from onestop_desktop.store.csvfile import ImportFailed, LineError, iter_rows, read_text
@@ -75,7 +75,11 @@ class ImportResult:
 
 
 def init_workstation(
-    ws: Workstation, *, office_code: str | None = None, device_number: int | None = None
+    ws: Workstation,
+    *,
+    office_code: str | None = None,
+    device_number: int | None = None,
+    cutoff: str | None = None,
 ) -> InitResult:
     """Create or migrate the database, load bundled data once, and set the office.
 
@@ -101,6 +105,14 @@ def init_workstation(
             if not code:
                 raise UserError("Không có cơ quan tiếp nhận nào; hãy dùng 'init --office MÃ'.")
         repo.set_setting(s, repo.OFFICE_CODE, code)
+        if cutoff is not None:
+            hhmm = parse_hhmm(cutoff)
+            if not time(11, 0) <= hhmm <= time(17, 0):
+                raise ValidationError(
+                    "cutoff", "Giờ chốt nhận hồ sơ trong ngày phải từ 11:00 đến 17:00."
+                )
+            repo.set_setting(s, repo.CUTOFF, hhmm.strftime("%H:%M"))
+            repo.bump_version(s, repo.CALENDAR_VERSION)
         device_id = repo.get_setting(s, repo.DEVICE_ID)
         if device_id is None:
             device_id = new_id()
