@@ -68,6 +68,13 @@ def _workstation(args: argparse.Namespace, *, ready: bool = True) -> Any:
 # --------------------------------------------------------------------------- commands
 
 
+def cmd_gui(_args: argparse.Namespace) -> Any:
+    """Only reached when the CLI is called directly: the GUI starts from onestop_desktop.app."""
+    from onestop_desktop.errors import UserError  # noqa: PLC0415
+
+    raise UserError("Hãy mở cửa sổ làm việc bằng lệnh 'onestop gui'.")
+
+
 def cmd_init(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.reference import init_workstation  # noqa: PLC0415
 
@@ -432,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(name, parents=[common], help=help_, description=help_)
         sp.set_defaults(handler=handler)
         return sp
+
+    sp = add("gui", cmd_gui, "open the counter window (Qt)")
+    sp.add_argument("qt_args", nargs="*", help=argparse.SUPPRESS)
 
     sp = add("init", cmd_init, "create or migrate the database and load bundled data")
     sp.add_argument("--office", help="agency identifier code of this workstation's office")
