@@ -78,6 +78,9 @@ TABLE_SIZE = 12.0
 HEADER_LEFT_WIDTH = 72 * mm
 HEADER_RIGHT_MAX = 100 * mm
 
+#: Months written with a leading zero in dates in words (Decree 30/2020: January, February).
+ZERO_PADDED_MONTHS: frozenset[int] = frozenset({1, 2})
+
 _AMOUNT_D = re.compile(r"(\d[\d.]*)\s*đ\b")
 _WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
@@ -114,9 +117,14 @@ def fmt_date(value: datetime | date | None) -> str:
 
 
 def fmt_date_words(value: datetime | date) -> str:
-    """``ngày 05 tháng 01 năm 2026`` (zero-padded, as Decree 30/2020 writes dates)."""
+    """``ngày 05 tháng 01 năm 2026``, ``ngày 15 tháng 3 năm 2026``.
+
+    Decree 30/2020 (Appendix I, II.5.b): a day below 10 and the months 1 and 2 take a leading
+    zero (so that no digit can be added in front of them); see ``ZERO_PADDED_MONTHS``.
+    """
     day = local(value).date() if isinstance(value, datetime) else value
-    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    month = f"{day.month:02d}" if day.month in ZERO_PADDED_MONTHS else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def fmt_instant_words(at: datetime) -> str:
@@ -186,6 +194,7 @@ class Styles:
 
     body: ParagraphStyle
     body_justify: ParagraphStyle
+    letter: ParagraphStyle
     body_center: ParagraphStyle
     small: ParagraphStyle
     small_italic: ParagraphStyle
@@ -223,6 +232,8 @@ def styles() -> Styles:
     return Styles(
         body=ps("body", spaceAfter=1.5),
         body_justify=ps("body_justify", alignment=TA_JUSTIFY, spaceAfter=1.5),
+        # Running text of a letter: justified, first line indented (Decree 30/2020).
+        letter=ps("letter", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=4),
         body_center=ps("body_center", alignment=TA_CENTER),
         small=ps("small", fontSize=11, leading=13.5),
         small_italic=ps("small_italic", fontName=fonts.ITALIC, fontSize=11, leading=13.5),
@@ -232,8 +243,8 @@ def styles() -> Styles:
             fontSize=14,
             leading=18,
             alignment=TA_CENTER,
-            spaceBefore=3,
-            spaceAfter=4,
+            spaceBefore=6,
+            spaceAfter=5,
         ),
         subtitle=ps(
             "subtitle", fontName=fonts.ITALIC, alignment=TA_CENTER, spaceAfter=6, leading=16

@@ -275,26 +275,26 @@ def apology(
         c.para(
             f"Ngày {c.fmt_date(d.received_at)}, {issuer} tiếp nhận giải quyết hồ sơ của "
             f"Ông/Bà đề nghị giải quyết thủ tục <b>{c.esc(d.procedure.name)}</b>.",
-            st.body_justify,
+            st.letter,
         ),
-        c.para(f"Mã hồ sơ: <b>{c.esc(d.code)}</b>.", st.body),
+        c.para(f"Mã hồ sơ: <b>{c.esc(d.code)}</b>.", st.letter),
         c.para(
             f"Thời gian hẹn trả kết quả giải quyết hồ sơ: {c.fmt_instant(original_due_at)}.",
-            st.body,
+            st.letter,
         ),
         c.para(
             f"Tuy nhiên đến nay, {issuer} chưa trả kết quả giải quyết hồ sơ của Ông/Bà đúng thời "
             "hạn ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, lý do: "
             f"{c.esc(reason)}.",
-            st.body_justify,
+            st.letter,
         ),
         c.para(
             f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {issuer} xin lỗi Ông/Bà và sẽ trả kết "
             f"quả giải quyết hồ sơ cho Ông/Bà vào <b>{c.fmt_instant(new_due_at)}</b> "
             f"({c.nbsp(c.weekday(new_due_at))}).",
-            st.body_justify,
+            st.letter,
         ),
-        c.para("Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.", st.body),
+        c.para("Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.", st.letter),
         _one_signature("THỦ TRƯỞNG CƠ QUAN", "(Ký, ghi rõ họ tên và đóng dấu)", ""),
     ]
     return c.build_pdf(

@@ -79,9 +79,9 @@ def normalize_form(form: str) -> str:
 # --------------------------------------------------------------------------- use cases
 
 
-def render_receipt(ws: Workstation, code: str) -> bytes:
+def render_receipt(ws: Workstation, code: str, *, record: bool = True) -> bytes:
     """Mẫu 01, the receipt and appointment slip, as PDF bytes (and record the print)."""
-    return render_form(ws, "01", code)
+    return render_form(ws, "01", code, record=record)
 
 
 def render_form(
@@ -92,8 +92,13 @@ def render_form(
     reason: str | None = None,
     missing: Sequence[DocumentItem | str] | None = None,
     new_due_at: datetime | None = None,
+    record: bool = True,
 ) -> bytes:
     """One of Mẫu 01-05 of a dossier as PDF bytes; the print is recorded as an event.
+
+    Rendering only reads the database; recording the print is one short write transaction.
+    A front end that renders on a parallel lane can pass ``record=False`` and call
+    :func:`record_print` on its write lane once the form is actually printed or saved.
 
     Args:
         form: ``"01"`` receipt, ``"02"`` supplement request, ``"03"`` refusal, ``"04"`` apology
@@ -101,6 +106,7 @@ def render_form(
         reason: the reason printed on 02/03/04 (default: the one recorded on the dossier).
         missing: what 02 asks for (default: the checklist items not received).
         new_due_at: the new appointment on 04 (default: the one recorded by ``reschedule``).
+        record: record the ``dossier.printed`` event (default).
 
     Raises:
         NotFoundError: no dossier has this code.
@@ -113,7 +119,8 @@ def render_form(
         info = _dossier_info(s, ws, state)
         events = _events(s, state.id) if form in ("02", "04", "05") else []
     pdf = _render(form, info, state, events, reason, missing, new_due_at)
-    _record_print(ws, state.code, form)
+    if record:
+        record_print(ws, state.code, form)
     return pdf
 
 
@@ -306,7 +313,9 @@ def _hand_overs(info: DossierInfo, state: DossierState, events: Sequence[_Ev]) -
     return out
 
 
-def _record_print(ws: Workstation, code: str, form: str) -> None:
+def record_print(ws: Workstation, code: str, form: str) -> None:
+    """Record that a form of a dossier was printed (a ``dossier.printed`` event)."""
+    form = normalize_form(form)
     with ws.db.write() as s:
         actor = ws.actor(s)
         state = _load(s, code)
@@ -534,6 +543,7 @@ __all__ = [
     "PLACE_SETTING",
     "normalize_form",
     "place_from_address",
+    "record_print",
     "render_form",
     "render_receipt",
     "render_register",
