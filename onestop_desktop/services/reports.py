@@ -19,12 +19,12 @@ received before ``end`` and was not finished (resolved, refused or withdrawn) be
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import VN_TZ
@@ -260,8 +260,8 @@ def build_report(
         "withdrawn": _count(and_(finished_in, d.status == Status.WITHDRAWN.value)),
     }
     zero = literal(0)
-    # Two range scans of the covering index ix_dossiers_report: dossiers received within the
-    # period, and those received before it that were still open at its start (carried over).
+    # Two scopes: dossiers received within the period, and those received before it that were
+    # still open at its start (carried over). Both are range scans of ix_dossiers_report.
     scopes = (
         (
             and_(d.received_at >= start, d.received_at < end),
@@ -305,19 +305,10 @@ def build_report(
                 raise ValidationError("unit", f"Đơn vị hành chính '{unit_code}' không tồn tại.")
             scope_units = _descendants(units, unit_code)
             scope_offices = {c for c, o in offices.items() if o.unit_code in scope_units}
-        statements = []
-        for scope, columns in scopes:
-            stmt = (
-                select(d.office_code, d.procedure_code, *columns.values())
-                .where(scope)
-                .group_by(d.office_code, d.procedure_code)
-            )
-            if scope_offices is not None:
-                stmt = stmt.where(d.office_code.in_(sorted(scope_offices)))
-            statements.append(stmt)
+        office_codes = sorted(scope_offices if scope_offices is not None else offices)
+        rows = _aggregate(s, scopes, office_codes, sorted(procs))
         per_unit: dict[str, UnitReport] = {}
         total = Figures()
-        rows = [row for stmt in statements for row in s.execute(stmt)]
         for row in rows:
             office = offices.get(row[0])
             ucode = office.unit_code if office and office.unit_code else f"office:{row[0]}"
@@ -350,6 +341,47 @@ def build_report(
         total=total,
         catalog=catalog,
     )
+
+
+def _aggregate(
+    s: Session,
+    scopes: Sequence[tuple[ColumnElement[bool], Mapping[str, Any]]],
+    office_codes: Sequence[str],
+    procedure_codes: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """Rows ``(office, procedure, *figures)`` for every group with data.
+
+    SQLite has no hash aggregate: a GROUP BY over a period sorts every row (≈ ¾ of the cost
+    at 1,000,000 dossiers). There, each (office, procedure) group is one range scan of the
+    covering index ix_dossiers_report, which starts with those two columns — no sort at all.
+    PostgreSQL aggregates by hash, so one GROUP BY statement per scope is best there.
+    """
+    d = DossierRow
+    rows: list[tuple[Any, ...]] = []
+    if s.get_bind().dialect.name != "sqlite":
+        for scope, columns in scopes:
+            stmt = (
+                select(d.office_code, d.procedure_code, *columns.values())
+                .where(scope, d.office_code.in_(office_codes))
+                .group_by(d.office_code, d.procedure_code)
+            )
+            rows.extend(tuple(r) for r in s.execute(stmt))
+        return rows
+    conn = s.connection()
+    statements = [
+        select(*columns.values()).where(
+            d.office_code == bindparam("office"), d.procedure_code == bindparam("procedure"), scope
+        )
+        for scope, columns in scopes
+    ]
+    for office in office_codes:
+        for procedure in procedure_codes:
+            params = {"office": office, "procedure": procedure}
+            for stmt in statements:
+                values = conn.execute(stmt, params).one()
+                if any(values):
+                    rows.append((office, procedure, *values))
+    return rows
 
 
 def _data_as_of(s: Session) -> datetime | None:

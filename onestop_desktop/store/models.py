@@ -199,12 +199,15 @@ class DossierRow(Base):
     __table_args__ = (
         Index("ix_dossiers_status_due", "status", "due_at"),
         # Covering index of the periodic report: a period is one range scan of it.
+        Index("ix_dossiers_received_at", "received_at"),
+        # Covering index of the periodic report: one range scan per (office, procedure) group
+        # and period, with every column the figures need (see services/reports.py).
         Index(
             "ix_dossiers_report",
-            "received_at",
-            "finished_at",
             "office_code",
             "procedure_code",
+            "received_at",
+            "finished_at",
             "channel",
             "status",
             "resolution",

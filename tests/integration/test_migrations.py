@@ -99,7 +99,7 @@ def test_0002_backfills_finished_at_from_the_previous_schema(tmp_path: Path) -> 
         )
     con.commit()
     con.close()
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0002")
     con = sqlite3.connect(db)
     got = dict(con.execute("SELECT id, finished_at FROM dossiers"))
     indexes = {r[1] for r in con.execute("PRAGMA index_list(dossiers)")}
@@ -107,4 +107,9 @@ def test_0002_backfills_finished_at_from_the_previous_schema(tmp_path: Path) -> 
     assert got == {"a": t, "b": t, "c": None}
     assert "ix_dossiers_report" in indexes
     assert "ix_dossiers_received_at" not in indexes
+    con.close()
+    migrate.upgrade(engine)  # and on to head, keeping the rows
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM dossiers").fetchone() == (3,)
+    con.close()
     engine.dispose()
