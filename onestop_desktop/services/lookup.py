@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.codes import looks_like_dossier_code
@@ -24,6 +24,7 @@ from onestop_desktop.store.models import DossierRow
 
 _DIGITS = re.compile(r"^\+?[\d .\-]+$")
 _HIGH = "\uffff"
+_BY_CODE = select(DossierRow).where(DossierRow.code == bindparam("code"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,11 @@ def search(s: Session, query: str, *, limit: int = 20) -> list[LookupHit]:
         return len(hits) >= limit
 
     upper = q.upper()
-    if looks_like_dossier_code(upper) and take(
-        select(DossierRow).where(DossierRow.code == upper), "code"
-    ):
-        return hits
+    if looks_like_dossier_code(upper):
+        # A scanned or typed full code names one dossier: nothing else is worth a query.
+        row = s.scalars(_BY_CODE, {"code": upper}).first()
+        if row is not None:
+            return [LookupHit(view_of(repo.state_of(row)), "code")]
     if _DIGITS.match(q):
         digits = re.sub(r"[ .\-]", "", q)
         if take(
