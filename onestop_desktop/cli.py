@@ -420,8 +420,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     common = _Parser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, help="database file or URL")
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    common.add_argument("--db", default=argparse.SUPPRESS, help="tệp cơ sở dữ liệu hoặc URL")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="in kết quả dạng JSON"
+    )
     p = _Parser(
         prog="onestop",
         description="OneStop Desktop — phần mềm bộ phận một cửa (tiếp nhận và trả kết quả).",
@@ -430,9 +432,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--db",
         default=None,
-        help="SQLite file or database URL (default: $ONESTOP_DB or the user data folder)",
+        help=(
+            "tệp SQLite hoặc URL cơ sở dữ liệu "
+            "(mặc định: $ONESTOP_DB hoặc thư mục dữ liệu người dùng)"
+        ),
     )
-    p.add_argument("--json", action="store_true", default=False, help="machine-readable output")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        default=False,
+        help="in kết quả dạng JSON cho chương trình khác đọc",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
@@ -440,109 +450,132 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(handler=handler)
         return sp
 
-    sp = add("gui", cmd_gui, "open the counter window (Qt)")
+    sp = add("gui", cmd_gui, "mở cửa sổ làm việc của quầy")
     sp.add_argument("qt_args", nargs="*", help=argparse.SUPPRESS)
 
-    sp = add("init", cmd_init, "create or migrate the database and load bundled data")
-    sp.add_argument("--office", help="agency identifier code of this workstation's office")
-    sp.add_argument("--device", type=int, help="this workstation's number within the office (1-99)")
-    sp.add_argument("--cutoff", help="same-day cut-off HH:MM (default 15:00)")
+    sp = add("init", cmd_init, "tạo hoặc nâng cấp cơ sở dữ liệu, nạp dữ liệu có sẵn")
+    sp.add_argument("--office", help="mã định danh cơ quan tiếp nhận của máy trạm này")
+    sp.add_argument("--device", type=int, help="số hiệu máy trạm trong cơ quan (1-99)")
+    sp.add_argument("--cutoff", help="giờ chốt nhận hồ sơ trả trong ngày, HH:MM (mặc định 15:00)")
 
-    units = sub.add_parser("units", help="administrative units").add_subparsers(
+    units = sub.add_parser("units", help="đơn vị hành chính").add_subparsers(
         dest="units_command", required=True, metavar="ACTION"
     )
-    sp = units.add_parser("import", parents=[common], help="import code,name,level,parent_code")
+    sp = units.add_parser(
+        "import", parents=[common], help="nhập tệp CSV code,name,level,parent_code"
+    )
     sp.add_argument("file")
     sp.set_defaults(handler=cmd_units_import)
 
-    catalog = sub.add_parser("catalog", help="procedure catalog").add_subparsers(
+    catalog = sub.add_parser("catalog", help="danh mục thủ tục hành chính").add_subparsers(
         dest="catalog_command", required=True, metavar="ACTION"
     )
-    sp = catalog.add_parser("import", parents=[common], help="import a catalog CSV")
+    sp = catalog.add_parser("import", parents=[common], help="nhập danh mục thủ tục từ tệp CSV")
     sp.add_argument("file")
-    sp.add_argument("--replace", action="store_true", help="the file becomes the whole catalog")
+    sp.add_argument(
+        "--replace",
+        action="store_true",
+        help="tệp trở thành toàn bộ danh mục (thủ tục không có trong tệp bị bãi bỏ)",
+    )
     sp.set_defaults(handler=cmd_catalog_import)
-    sp = catalog.add_parser("list", parents=[common], help="list current procedures")
-    sp.add_argument("--all", action="store_true", help="include retired procedures")
+    sp = catalog.add_parser("list", parents=[common], help="liệt kê thủ tục đang áp dụng")
+    sp.add_argument("--all", action="store_true", help="kể cả thủ tục đã bãi bỏ")
     sp.set_defaults(handler=cmd_catalog_list)
 
-    cal = sub.add_parser("calendar", help="working-day calendar").add_subparsers(
+    cal = sub.add_parser("calendar", help="lịch ngày làm việc").add_subparsers(
         dest="calendar_command", required=True, metavar="ACTION"
     )
-    sp = cal.add_parser("import", parents=[common], help="import date,kind,note overrides")
+    sp = cal.add_parser(
+        "import", parents=[common], help="nhập ngày nghỉ / ngày làm bù (date,kind,note)"
+    )
     sp.add_argument("file")
     sp.set_defaults(handler=cmd_calendar_import)
-    sp = cal.add_parser("due", parents=[common], help="compute an appointment date")
+    sp = cal.add_parser("due", parents=[common], help="tính ngày hẹn trả kết quả")
     sp.add_argument(
-        "--start", required=True, help="ISO date-time received (Vietnam time if no zone)"
+        "--start",
+        required=True,
+        help="thời điểm tiếp nhận ISO (giờ Việt Nam nếu không ghi múi giờ)",
     )
     sp.add_argument("--days", required=True, type=int)
     sp.add_argument("--unit", default="working_days", choices=[u.value for u in TimeUnit])
     sp.set_defaults(handler=cmd_calendar_due)
 
-    sp = add("intake", cmd_intake, "receive a dossier")
+    sp = add("intake", cmd_intake, "tiếp nhận hồ sơ")
     sp.add_argument("--procedure", required=True)
     sp.add_argument("--name", required=True)
     sp.add_argument("--id-number")
     sp.add_argument("--phone")
     sp.add_argument("--address")
     sp.add_argument("--email")
-    sp.add_argument("--channel", default="direct", help="direct|online|postal")
-    sp.add_argument("--received-at", help="ISO date-time (Vietnam time if no zone)")
-    sp.add_argument("--office", help="receiving office (default: this workstation's)")
+    sp.add_argument(
+        "--channel",
+        default="direct",
+        help="kênh: direct (trực tiếp), online (trực tuyến), postal (bưu chính)",
+    )
+    sp.add_argument("--received-at", help="thời điểm ISO (giờ Việt Nam nếu không ghi múi giờ)")
+    sp.add_argument("--office", help="cơ quan tiếp nhận (mặc định: của máy trạm này)")
 
-    sp = add("lookup", cmd_lookup, "find dossiers by code, name, ID number or phone")
+    sp = add("lookup", cmd_lookup, "tra cứu hồ sơ theo mã, tên, số giấy tờ hoặc số điện thoại")
     sp.add_argument("query")
     sp.add_argument("--limit", type=int, default=20)
 
-    sp = add("show", cmd_show, "show one dossier and its history")
+    sp = add("show", cmd_show, "xem một hồ sơ và lịch sử xử lý")
     sp.add_argument("code")
 
-    sp = add("advance", cmd_advance, "change a dossier's status")
+    sp = add("advance", cmd_advance, "chuyển trạng thái hồ sơ")
     sp.add_argument("code")
-    sp.add_argument("--to", required=True, help="in_progress|waiting_supplement|resolved|...")
-    sp.add_argument("--at", help="ISO date-time (default: now)")
+    sp.add_argument(
+        "--to",
+        required=True,
+        help=(
+            "trạng thái mới: in_progress, waiting_supplement, resolved, returned, "
+            "refused, withdrawn"
+        ),
+    )
+    sp.add_argument("--at", help="thời điểm ISO (mặc định: bây giờ)")
     sp.add_argument("--note")
-    sp.add_argument("--reason", help="required to refuse")
-    sp.add_argument("--collected-by", help="who collected the result (required to return)")
+    sp.add_argument("--reason", help="lý do (bắt buộc khi từ chối)")
+    sp.add_argument("--collected-by", help="người nhận kết quả (bắt buộc khi trả kết quả)")
 
-    imp = sub.add_parser("import", help="bulk imports").add_subparsers(
+    imp = sub.add_parser("import", help="nhập dữ liệu hàng loạt").add_subparsers(
         dest="import_command", required=True, metavar="WHAT"
     )
-    sp = imp.add_parser("dossiers", parents=[common], help="import dossiers from CSV")
+    sp = imp.add_parser("dossiers", parents=[common], help="nhập hồ sơ từ tệp CSV")
     sp.add_argument("file")
     sp.set_defaults(handler=cmd_import_dossiers)
 
-    sp = add("report", cmd_report, "periodic report (Biểu II.06a)")
+    sp = add("report", cmd_report, "báo cáo định kỳ (Biểu II.06a)")
     sp.add_argument("--from", dest="date_from", required=True)
     sp.add_argument("--to", dest="date_to", required=True)
-    sp.add_argument("--unit", help="admin unit code (a ward, or a district with its wards)")
+    sp.add_argument(
+        "--unit", help="mã đơn vị hành chính (một phường, hoặc một quận cùng các phường)"
+    )
 
-    sp = add("demo", cmd_demo, "generate realistic synthetic dossiers")
+    sp = add("demo", cmd_demo, "tạo hồ sơ mẫu để dùng thử")
     sp.add_argument("--dossiers", type=int, default=1000)
     sp.add_argument("--seed", type=int, default=1)
 
-    sp = add("receipt", cmd_receipt, "print the receipt and appointment slip (Mẫu 01) to PDF")
+    sp = add("receipt", cmd_receipt, "in giấy tiếp nhận và hẹn trả kết quả (Mẫu 01) ra PDF")
     sp.add_argument("code")
-    sp.add_argument("--out", required=True, help="PDF file to write")
+    sp.add_argument("--out", required=True, help="tệp PDF cần ghi")
 
-    sp = add("print-form", cmd_print_form, "print a dossier form (Mẫu 01-05) to PDF")
+    sp = add("print-form", cmd_print_form, "in phiếu của hồ sơ (Mẫu 01-05) ra PDF")
     sp.add_argument("form", choices=["01", "02", "03", "04", "05"])
     sp.add_argument("code")
-    sp.add_argument("--out", required=True, help="PDF file to write")
-    sp.add_argument("--reason", help="reason printed on 02/03/04 (default: the recorded one)")
+    sp.add_argument("--out", required=True, help="tệp PDF cần ghi")
+    sp.add_argument("--reason", help="lý do in trên Mẫu 02/03/04 (mặc định: lý do đã ghi nhận)")
     sp.add_argument(
         "--missing",
         action="append",
-        help="a document to ask for on 02 (repeatable; default: unchecked checklist items)",
+        help="giấy tờ cần bổ sung trên Mẫu 02 (lặp lại được; mặc định: mục chưa nhận)",
     )
-    sp.add_argument("--new-due-at", help="new appointment on 04 (default: the recorded one)")
+    sp.add_argument("--new-due-at", help="ngày hẹn mới trên Mẫu 04 (mặc định: ngày đã ghi nhận)")
 
-    sp = add("register", cmd_register, "print the register of dossiers (Mẫu 06) to PDF")
+    sp = add("register", cmd_register, "in sổ theo dõi hồ sơ (Mẫu 06) ra PDF")
     sp.add_argument("--from", dest="date_from", required=True)
     sp.add_argument("--to", dest="date_to", required=True)
-    sp.add_argument("--out", required=True, help="PDF file to write")
-    sp.add_argument("--office", help="receiving office (default: this workstation's)")
+    sp.add_argument("--out", required=True, help="tệp PDF cần ghi")
+    sp.add_argument("--office", help="cơ quan tiếp nhận (mặc định: của máy trạm này)")
     return p
 
 
