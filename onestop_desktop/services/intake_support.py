@@ -163,8 +163,9 @@ def find_open_duplicates(ws: Workstation, id_number: str, procedure_code: str) -
 # --------------------------------------------------------------------------- the card's QR code
 
 # Twelve digits, then at least five more "|"-separated fields, up to the end of what was typed:
-# a scanner types the code where the cursor is (usually at the end of the field).
-_QR_RE = re.compile(r"(?<![0-9])[0-9]{12}(?:\|[^|\r\n]*){5,}$")
+# a scanner types the code where the cursor is (usually at the end of the field, possibly right
+# after digits already there, e.g. in the phone field).
+_QR_RE = re.compile(r"[0-9]{12}(?:\|[^|\r\n]*){5,}$")
 
 
 def extract_cccd_qr(text: str) -> tuple[str, str] | None:

@@ -263,11 +263,34 @@ class Ui_IntakePage(object):
 
         self.leftColumnLayout.addWidget(self.receptionGroup)
 
+        self.appointmentFrame = QFrame(IntakePage)
+        self.appointmentFrame.setObjectName(u"appointmentFrame")
+        self.appointmentFrame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.appointmentLayout = QVBoxLayout(self.appointmentFrame)
+        self.appointmentLayout.setSpacing(2)
+        self.appointmentLayout.setObjectName(u"appointmentLayout")
+        self.dueLabel = QLabel(self.appointmentFrame)
+        self.dueLabel.setObjectName(u"dueLabel")
+        self.dueLabel.setWordWrap(True)
+        self.dueLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.appointmentLayout.addWidget(self.dueLabel)
+
+        self.dueDetailLabel = QLabel(self.appointmentFrame)
+        self.dueDetailLabel.setObjectName(u"dueDetailLabel")
+        self.dueDetailLabel.setWordWrap(True)
+        self.dueDetailLabel.setProperty(u"role", u"hint")
+
+        self.appointmentLayout.addWidget(self.dueDetailLabel)
+
+
+        self.leftColumnLayout.addWidget(self.appointmentFrame)
+
         self.leftColumnSpacer = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
 
         self.leftColumnLayout.addItem(self.leftColumnSpacer)
 
-        self.leftColumnLayout.setStretch(2, 1)
+        self.leftColumnLayout.setStretch(3, 1)
 
         self.columnsLayout.addLayout(self.leftColumnLayout)
 
@@ -400,29 +423,6 @@ class Ui_IntakePage(object):
 
         self.rightColumnLayout.addWidget(self.documentsGroup)
 
-        self.appointmentFrame = QFrame(IntakePage)
-        self.appointmentFrame.setObjectName(u"appointmentFrame")
-        self.appointmentFrame.setFrameShape(QFrame.Shape.StyledPanel)
-        self.appointmentLayout = QVBoxLayout(self.appointmentFrame)
-        self.appointmentLayout.setSpacing(2)
-        self.appointmentLayout.setObjectName(u"appointmentLayout")
-        self.dueLabel = QLabel(self.appointmentFrame)
-        self.dueLabel.setObjectName(u"dueLabel")
-        self.dueLabel.setWordWrap(True)
-        self.dueLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.appointmentLayout.addWidget(self.dueLabel)
-
-        self.dueDetailLabel = QLabel(self.appointmentFrame)
-        self.dueDetailLabel.setObjectName(u"dueDetailLabel")
-        self.dueDetailLabel.setWordWrap(True)
-        self.dueDetailLabel.setProperty(u"role", u"hint")
-
-        self.appointmentLayout.addWidget(self.dueDetailLabel)
-
-
-        self.rightColumnLayout.addWidget(self.appointmentFrame)
-
         self.rightColumnLayout.setStretch(1, 1)
 
         self.columnsLayout.addLayout(self.rightColumnLayout)
@@ -512,6 +512,7 @@ class Ui_IntakePage(object):
         self.receivedLabel.setText(QCoreApplication.translate("IntakePage", u"Th\u1eddi \u0111i\u1ec3m ti\u1ebfp nh\u1eadn", None))
         self.receivedNowCheck.setText(QCoreApplication.translate("IntakePage", u"L\u00fac n\u00e0y", None))
         self.receivedEdit.setDisplayFormat(QCoreApplication.translate("IntakePage", u"HH:mm dd/MM/yyyy", None))
+        self.dueLabel.setText(QCoreApplication.translate("IntakePage", u"H\u1eb9n tr\u1ea3: ch\u1ecdn th\u1ee7 t\u1ee5c \u0111\u1ec3 t\u00ednh ng\u00e0y h\u1eb9n", None))
         self.procedureGroup.setTitle(QCoreApplication.translate("IntakePage", u"Th\u1ee7 t\u1ee5c h\u00e0nh ch\u00ednh", None))
         self.procedureEdit.setPlaceholderText(QCoreApplication.translate("IntakePage", u"G\u00f5 m\u00e3 ho\u1eb7c t\u00ean th\u1ee7 t\u1ee5c, kh\u00f4ng c\u1ea7n d\u1ea5u (F4) \u2014 v\u00ed d\u1ee5: khai sinh", None))
         self.fieldCaptionLabel.setText(QCoreApplication.translate("IntakePage", u"L\u0129nh v\u1ef1c:", None))
@@ -521,7 +522,6 @@ class Ui_IntakePage(object):
         self.feeCaptionLabel.setText(QCoreApplication.translate("IntakePage", u"Ph\u00ed, l\u1ec7 ph\u00ed:", None))
         self.documentsGroup.setTitle(QCoreApplication.translate("IntakePage", u"Th\u00e0nh ph\u1ea7n h\u1ed3 s\u01a1", None))
         self.addDocumentButton.setText(QCoreApplication.translate("IntakePage", u"Th\u00eam gi\u1ea5y t\u1edd kh\u00e1c", None))
-        self.dueLabel.setText(QCoreApplication.translate("IntakePage", u"H\u1eb9n tr\u1ea3: ch\u1ecdn th\u1ee7 t\u1ee5c \u0111\u1ec3 t\u00ednh ng\u00e0y h\u1eb9n", None))
         self.clearButton.setText(QCoreApplication.translate("IntakePage", u"Nh\u1eadp m\u1edbi (Ctrl+N)", None))
         self.saveButton.setText(QCoreApplication.translate("IntakePage", u"L\u01b0u v\u00e0 in gi\u1ea5y h\u1eb9n (Ctrl+S)", None))
     # retranslateUi

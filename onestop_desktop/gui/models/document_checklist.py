@@ -142,7 +142,12 @@ class DocumentChecklistModel(QAbstractTableModel):
                 return False
             if not 0 <= count <= MAX_COUNT:
                 return False
-            new = replace(row.item, **{_COUNT_FIELDS[col]: count})
+            if col == ORIGINALS:
+                new = replace(row.item, originals=count)
+            elif col == CERTIFIED:
+                new = replace(row.item, certified_copies=count)
+            else:
+                new = replace(row.item, photocopies=count)
         if new is None:
             return False
         self._rows[index.row()] = replace(row, item=new)
@@ -153,9 +158,7 @@ class DocumentChecklistModel(QAbstractTableModel):
 class CountDelegate(QStyledItemDelegate):
     """Edits a count with a spin box limited to 0–99."""
 
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: _Index
-    ) -> QWidget:
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
         """A spin box instead of the default unbounded one."""
         del option, index
         editor = QSpinBox(parent)

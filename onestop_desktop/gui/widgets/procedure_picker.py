@@ -22,8 +22,12 @@ MIN_LIST_WIDTH = 420
 
 
 def procedure_text(proc: Procedure) -> str:
-    """How a chosen procedure reads in the line edit and in the list."""
+    """How a chosen procedure reads in the line edit."""
     return f"{proc.code} — {proc.name}"
+
+
+def _list_text(proc: Procedure) -> str:
+    return f"{proc.code} — {proc.name}  ·  {proc.field}"
 
 
 class ProcedurePicker(QObject):
@@ -36,7 +40,7 @@ class ProcedurePicker(QObject):
 
     #: The chosen procedure, or None when the text no longer names one.
     procedure_changed = Signal(object)
-    #: Enter was pressed with a procedure chosen (the form moves on to the next field).
+    #: Enter picked a procedure, or was pressed with nothing to pick: the form moves on.
     accepted = Signal()
 
     def __init__(self, edit: QLineEdit, overlay_parent: QWidget) -> None:
@@ -46,6 +50,7 @@ class ProcedurePicker(QObject):
         self._procedures: tuple[Procedure, ...] = ()
         self._matches: list[Procedure] = []
         self._chosen: Procedure | None = None
+        self._programmatic = False
         self._model = QStringListModel(self)
         self.list = QListView(overlay_parent)
         self.list.setObjectName("procedureList")
@@ -56,12 +61,12 @@ class ProcedurePicker(QObject):
         self.list.setUniformItemSizes(True)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setStyleSheet(
-            "QListView#procedureList { border: 1px solid palette(mid); "
-            "background: palette(base); }"
+            "QListView#procedureList { border: 1px solid palette(mid); background: palette(base); }"
         )
         self.list.hide()
         self.list.clicked.connect(self._on_list_clicked)
         edit.textEdited.connect(self._on_edit_text_edited)
+        edit.textChanged.connect(self._on_edit_text_changed)
         edit.installEventFilter(self)
         overlay_parent.installEventFilter(self)
 
@@ -83,11 +88,24 @@ class ProcedurePicker(QObject):
 
     def choose(self, proc: Procedure | None) -> None:
         """Pick ``proc`` (or clear the choice) as if the clerk had."""
-        self.edit.setText(procedure_text(proc) if proc else "")
+        self._programmatic = True
+        try:
+            self.edit.setText(procedure_text(proc) if proc else "")
+        finally:
+            self._programmatic = False
         self.edit.setCursorPosition(0)
         self.edit.setToolTip(proc.name if proc else "")
         self.hide_list()
         self._set_chosen(proc)
+
+    def set_text(self, text: str) -> None:
+        """Put ``text`` back in the edit, choosing the procedure it names, if it names one."""
+        proc = next((p for p in self._procedures if procedure_text(p) == text), None)
+        if proc is not None:
+            self.choose(proc)
+            return
+        self.edit.setText(text)
+        self._set_chosen(None)
 
     def choose_code(self, code: str) -> bool:
         """Pick the procedure with this code; False if the catalog has none."""
@@ -114,7 +132,7 @@ class ProcedurePicker(QObject):
 
     def _filter(self, text: str) -> None:
         self._matches = search_procedures(self._procedures, text)
-        self._model.setStringList([procedure_text(p) for p in self._matches])
+        self._model.setStringList([_list_text(p) for p in self._matches])
         if not self._matches:
             self.hide_list()
             return
@@ -128,7 +146,9 @@ class ProcedurePicker(QObject):
         top_left = self.edit.mapTo(parent, QPoint(0, self.edit.height()))
         width = max(self.edit.width(), MIN_LIST_WIDTH)
         width = min(width, parent.width() - top_left.x() - 4)
-        row = max(self.list.sizeHintForRow(0), self.edit.fontMetrics().height() + 6)
+        row = self.list.sizeHintForRow(0)
+        if row <= 0:
+            row = self.edit.fontMetrics().height() + 8
         rows = min(len(self._matches), VISIBLE_ROWS)
         height = rows * row + 2 * self.list.frameWidth() + 2
         height = min(height, max(parent.height() - top_left.y() - 4, row * 2))
@@ -157,6 +177,15 @@ class ProcedurePicker(QObject):
         else:
             self._matches = []
             self.hide_list()
+
+    def _on_edit_text_changed(self, text: str) -> None:
+        # Also catches changes that are not typing (the clear button, setText).
+        if (
+            not self._programmatic
+            and self._chosen is not None
+            and text != procedure_text(self._chosen)
+        ):
+            self._set_chosen(None)
 
     def _on_list_clicked(self, index: QModelIndex) -> None:
         self.list.setCurrentIndex(index)
@@ -194,7 +223,6 @@ class ProcedurePicker(QObject):
             elif self._chosen is None and self.edit.text().strip():
                 self._filter(self.edit.text())
                 return True  # show what matches; a second Enter picks
-            if self._chosen is not None:
-                self.accepted.emit()
+            self.accepted.emit()
             return True
         return False

@@ -1,0 +1,1 @@
+"""Dialogs shared by the pages (opened with ``open()``, never ``exec()``)."""
