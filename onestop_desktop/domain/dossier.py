@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -198,6 +198,8 @@ class DossierState:
     phone: str | None = None
     address: str | None = None
     email: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
     documents: tuple[DocumentItem, ...] = ()
     rescheduled_due_at: datetime | None = None
     paused_at: datetime | None = None
@@ -273,6 +275,8 @@ def state_from_creation(
         phone=payload.get("phone") or None,
         address=payload.get("address") or None,
         email=payload.get("email") or None,
+        birth_date=date.fromisoformat(payload["birth_date"]) if payload.get("birth_date") else None,
+        sex=payload.get("sex") or None,
         documents=docs,
         resolved_at=_dt(payload.get("resolved_at")),
         returned_at=_dt(payload.get("returned_at")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from onestop_desktop.domain.dossier import (
     status_change_payload,
 )
 from onestop_desktop.domain.errors import TransitionError, ValidationError
-from onestop_desktop.domain.identity import normalize_id_number, normalize_phone
+from onestop_desktop.domain.identity import normalize_id_number, normalize_phone, normalize_sex
 from onestop_desktop.domain.ids import new_id
 from onestop_desktop.domain.text import normalize_name, normalize_text
 from onestop_desktop.errors import NotFoundError, UserError
@@ -52,6 +52,8 @@ class IntakeRequest:
     office_code: str | None = None
     documents: Sequence[DocumentItem] | None = None
     note: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +241,8 @@ def intake(ws: Workstation, req: IntakeRequest) -> DossierView:
             "due_at": iso(due_at),
             "documents": [d.to_payload() for d in documents],
             "note": normalize_text(req.note) if req.note else None,
+            "birth_date": req.birth_date.isoformat() if req.birth_date else None,
+            "sex": normalize_sex(req.sex) if req.sex else None,
         }
         stamper = repo.EventStamper(s, actor.device_id)
         event = repo.make_event(

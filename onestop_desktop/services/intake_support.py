@@ -427,4 +427,6 @@ def request_from_draft(draft: IntakeDraft) -> IntakeRequest:
         received_at=draft.received_at,
         documents=draft.documents,
         note=draft.note or None,
+        birth_date=parse_birth_date(draft.birth_date) if draft.birth_date else None,
+        sex=draft.sex or None,
     )

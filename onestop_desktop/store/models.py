@@ -229,6 +229,8 @@ class DossierRow(Base):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     address: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(5))
     channel: Mapped[str] = mapped_column(String(10))
     received_at: Mapped[datetime] = mapped_column()
     due_at: Mapped[datetime] = mapped_column()

@@ -622,3 +622,25 @@ def test_reschedule_once_keeps_the_statutory_due_date(ws: Workstation, counts: C
     advance(ws, other, Status.RESOLVED, at=vn(2026, 1, 14, 9, 0))
     with pytest.raises(TransitionError):
         reschedule(ws, other, vn(2026, 2, 1, 17, 0), "Quá muộn")
+
+
+def test_birth_date_and_sex_are_kept_with_the_dossier(ws: Workstation) -> None:
+    from datetime import date
+
+    from onestop_desktop.store.models import DossierRow
+
+    view = intake(
+        ws,
+        IntakeRequest(
+            procedure_code="1.001193",
+            applicant_name="Đặng Thị Hoà",
+            id_number="001190012345",
+            birth_date=date(1990, 3, 15),
+            sex="nu",
+        ),
+    )
+    with ws.db.read() as s:
+        row = s.query(DossierRow).filter_by(code=view.code).one()
+        assert (row.birth_date, row.sex) == (date(1990, 3, 15), "Nữ")
+    with pytest.raises(ValidationError, match="Giới tính"):
+        intake(ws, IntakeRequest(procedure_code="1.001193", applicant_name="A B", sex="x"))
