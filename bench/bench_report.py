@@ -5,14 +5,14 @@ The period is 1 January – 30 September of the latest year whose September the 
 choose another. The figure is the median of ``--repeat`` (7) timed runs after one untimed run;
 service and floor runs alternate.
 
-Floor: the report's aggregate in raw sqlite3 — the ``SELECT office_code, procedure_code,
-<the report's conditional counts> ... GROUP BY office_code, procedure_code`` statement(s) that
-``build_report`` sends to SQLite, captured from its own run (SQLAlchemy's
-``before_cursor_execute`` hook) with their bound parameters, executed with ``sqlite3`` and
-fetched whole. The floor is therefore always the service's current SQL, whatever index or
-rewrite the report adopts; what it leaves out is everything else the service does (reference
-lookups, data-as-of, grouping rows into units and fields). Its sums are checked against the
-service's totals.
+Floor: the report's aggregate in raw sqlite3 — the ``SELECT <the report's conditional counts>
+FROM dossiers …`` statements that ``build_report`` sends to SQLite (on SQLite one covering-index
+range scan per office × procedure group and scope; elsewhere one GROUP BY per scope), captured
+from its own run (SQLAlchemy's ``before_cursor_execute`` hook) with their bound parameters,
+executed with ``sqlite3`` and fetched whole. The floor is therefore always the service's
+current SQL, whatever index or rewrite the report adopts; what it leaves out is everything else
+the service does (reference lookups, data-as-of, grouping rows into units and fields). Its sums
+are checked against the service's totals.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def default_period(db: Path) -> tuple[date, date]:
 
 
 def captured(ws: Any, date_from: date, date_to: date) -> tuple[Any, list[Statement]]:
-    """Run ``build_report`` once, recording the GROUP BY statements it executes."""
+    """Run ``build_report`` once, recording the aggregate statements it executes."""
     from sqlalchemy import event
 
     from onestop_desktop.services.reports import build_report
@@ -50,7 +50,8 @@ def captured(ws: Any, date_from: date, date_to: date) -> tuple[Any, list[Stateme
 
     def hook(*args: Any) -> None:  # (conn, cursor, statement, parameters, context, many)
         statement, parameters = args[2], args[3]
-        if "GROUP BY" in statement.upper():
+        text = statement.upper()
+        if "FROM DOSSIERS" in text and "FILTER" in text:
             seen.append((statement, tuple(parameters)))
 
     event.listen(ws.db.engine, "before_cursor_execute", hook)
@@ -59,7 +60,7 @@ def captured(ws: Any, date_from: date, date_to: date) -> tuple[Any, list[Stateme
     finally:
         event.remove(ws.db.engine, "before_cursor_execute", hook)
     if not seen:
-        raise SystemExit("build_report ran no GROUP BY statement; the floor needs updating")
+        raise SystemExit("build_report ran no aggregate statement; the floor needs updating")
     return report, seen
 
 
@@ -81,7 +82,7 @@ def run(db: Path, n: int, date_from: date, date_to: date, repeat: int) -> common
     report, statements = captured(ws, date_from, date_to)
     first_s = time.perf_counter() - t0
     rows = floor(con, statements)
-    floor_total = sum(int(v or 0) for r in rows for v in r[2:])
+    floor_total = sum(v for r in rows for v in r if isinstance(v, int))
     ours_total = sum(getattr(report.total, f.name) for f in fields(report.total))
     if floor_total != ours_total:
         raise SystemExit(f"floor and service disagree: {floor_total} vs {ours_total} counted")
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     fig = run(db, n, d_from, d_to, args.repeat)
     d = fig.details
     print(
-        f"  {d['received']:_} dossiers counted, {d['floor_statements']} GROUP BY statement(s), "
+        f"  {d['received']:_} dossiers counted, {d['floor_statements']} aggregate statement(s), "
         f"{d['groups']} result rows; "
         f"first run {d['first_run_s']:.3f} s; service runs {d['service_s']} s; "
         f"floor runs {d['floor_s']} s"
