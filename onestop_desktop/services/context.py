@@ -17,7 +17,7 @@ from onestop_desktop.errors import EnvironmentFault, UserError
 from onestop_desktop.store import repo
 from onestop_desktop.store.calendar_source import build_calendar
 from onestop_desktop.store.db import Database
-from onestop_desktop.store.migrate import current_revision, head_revision, is_known_revision
+from onestop_desktop.store.migrate import SCHEMA_HEAD, current_revision, is_known_revision
 from onestop_desktop.store.models import CalendarDayRow, UserRow
 
 
@@ -74,7 +74,7 @@ class Workstation:
         rev = current_revision(self.db.engine)
         if rev is None:
             raise UserError("Cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'onestop init' trước.")
-        if rev != head_revision():
+        if rev != SCHEMA_HEAD:
             if not is_known_revision(rev):
                 raise EnvironmentFault(
                     f"Cơ sở dữ liệu có phiên bản lược đồ {rev}, mới hơn chương trình này; "

@@ -18,8 +18,6 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from holidays import country_holidays
-
 from onestop_desktop.domain.calendar import CalendarEntry, DayKind, OfficeHours, WorkCalendar
 from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.paths import data_file
@@ -99,6 +97,8 @@ def bundled_entries() -> list[CalendarEntry]:
 
 def package_entries(year: int) -> list[CalendarEntry]:
     """Return ``year``'s special days according to the ``holidays`` package (Vietnamese names)."""
+    from holidays import country_holidays  # noqa: PLC0415 - only for years not bundled
+
     calendar = country_holidays("VN", years=year, language="vi")
     entries = [
         CalendarEntry(day, DayKind.HOLIDAY, str(name)) for day, name in sorted(calendar.items())

@@ -6,37 +6,55 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from onestop_desktop.errors import EnvironmentFault
 from onestop_desktop.paths import asset_dir
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 log = logging.getLogger(__name__)
+
+#: The newest migration in db/versions (a test checks it against Alembic). Starting the app on
+#: an up-to-date database compares against it without loading Alembic (≈ 0.15 s saved).
+SCHEMA_HEAD = "0005"
 
 
 def _config() -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - Alembic loads only when migrating
+
     cfg = Config()
     cfg.set_main_option("script_location", str(asset_dir("db")))
     return cfg
 
 
+def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    return ScriptDirectory.from_config(_config())
+
+
 def head_revision() -> str:
     """The newest schema revision this program knows."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = _script().get_current_head()
     assert head is not None  # noqa: S101 - the package always ships migrations
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
     """The database's schema revision (None for an empty database)."""
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as exc:
+        if "alembic_version" in str(exc):
+            return None
+        raise
 
 
 def backup_sqlite(db_file: Path, suffix: str) -> Path:
@@ -55,6 +73,8 @@ def backup_sqlite(db_file: Path, suffix: str) -> Path:
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.util.exc import CommandError  # noqa: PLC0415
+
     try:
         return script.get_revision(revision) is not None
     except CommandError:
@@ -63,7 +83,7 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
 
 def is_known_revision(revision: str) -> bool:
     """True when this program's migrations include ``revision``."""
-    return _known(ScriptDirectory.from_config(_config()), revision)
+    return revision == SCHEMA_HEAD or _known(_script(), revision)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
@@ -75,8 +95,12 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     Raises:
         EnvironmentFault: the database was written by a newer program.
     """
-    script = ScriptDirectory.from_config(_config())
     current = current_revision(engine)
+    if revision == "head" and current == SCHEMA_HEAD:
+        return None
+    from alembic import command  # noqa: PLC0415
+
+    script = _script()
     if current is not None and not _known(script, current):
         raise EnvironmentFault(
             f"Cơ sở dữ liệu có phiên bản lược đồ {current}, mới hơn chương trình này; "

@@ -113,3 +113,7 @@ def test_0002_backfills_finished_at_from_the_previous_schema(tmp_path: Path) -> 
     assert con.execute("SELECT count(*) FROM dossiers").fetchone() == (3,)
     con.close()
     engine.dispose()
+
+
+def test_schema_head_constant_matches_the_migrations() -> None:
+    assert migrate.SCHEMA_HEAD == migrate.head_revision() == _revisions()[-1]
