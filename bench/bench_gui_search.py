@@ -42,6 +42,7 @@ def main() -> int:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from onestop_desktop.gui.application import tune_garbage_collector
     from onestop_desktop.gui.context import AppContext
     from onestop_desktop.gui.pages.lookup import LookupPage
     from onestop_desktop.gui.tasks import TaskRunner
@@ -52,6 +53,7 @@ def main() -> int:
     page = LookupPage(ctx)
     page.resize(1366, 700)
     page.show()
+    tune_garbage_collector()  # as onestop_desktop.gui.application.run() does after show()
 
     def pump_until(cond: object, timeout_s: float = 30.0) -> None:
         end = time.perf_counter() + timeout_s

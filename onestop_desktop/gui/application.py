@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -53,6 +54,19 @@ def create_main_window(db_target: str | Path) -> tuple[MainWindow, AppContext]:
     return MainWindow(ctx), ctx
 
 
+def tune_garbage_collector() -> None:
+    """Keep full garbage collections from freezing the window.
+
+    A full collection of the start-up heap (≈ 140,000 objects: Qt wrappers, SQLAlchemy, the
+    catalog) stops every thread for 75–140 ms. Objects alive after start-up are moved out of the
+    collector's reach (``gc.freeze``) and the young-generation threshold is raised so that
+    result lists from the worker lanes rarely trigger collections at all.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
+
+
 def run(db_target: str | Path, argv: Sequence[str] = ()) -> int:
     """Run the GUI until the main window closes."""
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
@@ -63,6 +77,7 @@ def run(db_target: str | Path, argv: Sequence[str] = ()) -> int:
     hook.install()
     window, ctx = create_main_window(db_target)
     window.show()
+    tune_garbage_collector()
     try:
         return app.exec()
     finally:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWi
 from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.errors import show_error
 from onestop_desktop.gui.pages.placeholder import ComingPage
+from onestop_desktop.gui.widgets.scanner import ScannerFilter
 from onestop_desktop.services.status import WorkstationStatus, workstation_status
 
 STATUS_REFRESH_MS = 30_000
@@ -40,6 +41,10 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         ctx.runner.busy_changed.connect(self._on_runner_busy_changed)
+        # A barcode scanner (keyboard wedge) anywhere in this window opens the dossier.
+        self.scanner = ScannerFilter(scope=self, parent=self)
+        self.scanner.code_scanned.connect(self.open_dossier)
+        self.scanner.install()
         self._restore_state()
         self.refresh_status()
 
@@ -173,6 +178,7 @@ class MainWindow(QMainWindow):
             if callable(save):
                 save()
         self._status_timer.stop()
+        self.scanner.uninstall()
         super().closeEvent(event)
 
 

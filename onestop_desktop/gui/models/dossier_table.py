@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -31,6 +32,16 @@ OVERDUE_COLOR = QColor("#c62828")
 _MUTED_COLOR = QColor("#6b6b6b")
 
 _Index = QModelIndex | QPersistentModelIndex
+_OVERDUE_BRUSH = QBrush(OVERDUE_COLOR)
+_MUTED_BRUSH = QBrush(_MUTED_COLOR)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """What a row shows, computed once."""
+
+    display: tuple[str, ...]
+    foreground: tuple[QBrush | None, ...]
 
 
 class Column(IntEnum):
@@ -65,7 +76,15 @@ class DossierTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[DossierView] = []
+        self._cache: list[_Cells | None] = []
         self._now: datetime | None = None
+        self._handlers: dict[int, Callable[[int, int], Any]] = {
+            Qt.ItemDataRole.DisplayRole: self._display_of,
+            Qt.ItemDataRole.ForegroundRole: self._foreground_of,
+            Qt.ItemDataRole.ToolTipRole: self._tooltip_of,
+            SORT_ROLE: self._sort_of,
+            DOSSIER_ROLE: self._dossier_of,
+        }
         self._headers = (
             self.tr("Mã hồ sơ"),
             self.tr("Người nộp"),
@@ -81,6 +100,7 @@ class DossierTableModel(QAbstractTableModel):
         """Replace every row."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._cache = [None] * len(self._rows)
         self._now = now
         self.endResetModel()
 
@@ -93,6 +113,7 @@ class DossierTableModel(QAbstractTableModel):
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
         self._rows.extend(fresh)
+        self._cache.extend([None] * len(fresh))
         self.endInsertRows()
 
     def update_row(self, view: DossierView) -> None:
@@ -100,6 +121,7 @@ class DossierTableModel(QAbstractTableModel):
         for i, row in enumerate(self._rows):
             if row.id == view.id:
                 self._rows[i] = view
+                self._cache[i] = None
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
                 return
 
@@ -143,35 +165,66 @@ class DossierTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Text, sort keys, tooltips, and red for overdue due dates."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        view = self._rows[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(view, column)
-        if role == SORT_ROLE:
-            return self._sort_key(view, column)
-        if role == DOSSIER_ROLE:
-            return view
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(view, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(view, column)
-        return None
+        """Text, sort keys, tooltips, and red for overdue due dates.
 
-    def _display(self, view: DossierView, column: Column) -> str:
-        if column is Column.CODE:
-            return view.code
-        if column is Column.APPLICANT:
-            return view.applicant_name
-        if column is Column.PROCEDURE:
-            return view.procedure_name or view.procedure_code
-        if column is Column.RECEIVED:
-            return fmt_datetime(view.received_at)
-        if column is Column.DUE:
-            return fmt_date(view.due_at)
-        return STATUS_LABELS[Status(view.status)]
+        Views call this for every role of every visible cell on each repaint, so a row's cells
+        are computed once and kept; a role is one dictionary look-up.
+        """
+        handler = self._handlers.get(role)
+        if handler is None:
+            return None
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return None
+        return handler(row, index.column())
+
+    def _cells(self, row: int) -> _Cells:
+        cells = self._cache[row]
+        if cells is None:
+            view = self._rows[row]
+            late = self._now is not None and is_late(view, self._now)
+            finished = Status(view.status) in FINISHED_STATUSES
+            cells = _Cells(
+                display=(
+                    view.code,
+                    view.applicant_name,
+                    view.procedure_name or view.procedure_code,
+                    fmt_datetime(view.received_at),
+                    fmt_date(view.due_at),
+                    STATUS_LABELS[Status(view.status)],
+                ),
+                foreground=(
+                    None,
+                    None,
+                    None,
+                    None,
+                    _OVERDUE_BRUSH if late else None,
+                    _MUTED_BRUSH if finished else None,
+                ),
+            )
+            self._cache[row] = cells
+        return cells
+
+    def _display_of(self, row: int, column: int) -> str | None:
+        display = self._cells(row).display
+        return display[column] if 0 <= column < len(display) else None
+
+    def _foreground_of(self, row: int, column: int) -> QBrush | None:
+        foreground = self._cells(row).foreground
+        return foreground[column] if 0 <= column < len(foreground) else None
+
+    def _sort_of(self, row: int, column: int) -> str | float | int | None:
+        if not 0 <= column < len(Column):
+            return None
+        return self._sort_key(self._rows[row], Column(column))
+
+    def _tooltip_of(self, row: int, column: int) -> str | None:
+        if not 0 <= column < len(Column):
+            return None
+        return self._tooltip(self._rows[row], Column(column))
+
+    def _dossier_of(self, row: int, _column: int) -> DossierView:
+        return self._rows[row]
 
     def _sort_key(self, view: DossierView, column: Column) -> str | float | int:
         if column is Column.CODE:
@@ -199,11 +252,4 @@ class DossierTableModel(QAbstractTableModel):
         if column is Column.APPLICANT:
             parts = [view.applicant_name, view.id_number or "", view.phone or ""]
             return " · ".join(p for p in parts if p)
-        return None
-
-    def _foreground(self, view: DossierView, column: Column) -> QBrush | None:
-        if column is Column.DUE and self._now is not None and is_late(view, self._now):
-            return QBrush(OVERDUE_COLOR)
-        if column is Column.STATUS and Status(view.status) in FINISHED_STATUSES:
-            return QBrush(_MUTED_COLOR)
         return None

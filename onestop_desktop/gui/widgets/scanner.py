@@ -111,7 +111,7 @@ class ScannerFilter(QObject):
         self._burst = _Burst()
         # The last key press seen, to skip the same event bubbling up to the parents of a
         # widget that ignored it (the application filter sees every delivery).
-        self._last: tuple[QObject, int, str, int] | None = None
+        self._last: tuple[QWidget, int, str, int] | None = None
 
     def install(self) -> None:
         """Watch every key press of the running application."""
@@ -140,7 +140,10 @@ class ScannerFilter(QObject):
         key = (event.key(), event.text(), event.timestamp())
         last = self._last
         self._last = (watched, *key)
-        return last is not None and last[1:] == key and last[0] is watched.parentWidget()
+        if last is None or last[1:] != key:
+            return False
+        previous = last[0]
+        return isinstance(previous, QWidget) and previous.parentWidget() is watched
 
     def _on_key(self, watched: QWidget, event: QKeyEvent) -> bool:
         now = self._clock()
@@ -167,7 +170,7 @@ class ScannerFilter(QObject):
         modifiers = event.modifiers() & ~(
             Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
         )
-        if len(text) != 1 or not text.isprintable() or modifiers:
+        if len(text) != 1 or not text.isprintable() or modifiers or event.isAutoRepeat():
             self._burst = _Burst()
             return False
         if burst.chars and gap < MAX_GAP_S:
