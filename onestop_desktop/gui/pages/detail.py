@@ -1137,13 +1137,18 @@ class DossierDetailPage(QWidget):
         ws, code = self.ctx.ws, self.detail.dossier.code
         title = self.tr(FORM_TITLES[form])
 
-        def job(_cancel: threading.Event) -> bytes:
+        def job(_cancel: threading.Event) -> bytes:  # reads only: READ lane
             return printing.render_form(
-                ws, form, code, reason=reason, missing=missing, new_due_at=new_due_at
+                ws, form, code, reason=reason, missing=missing, new_due_at=new_due_at, record=False
             )
 
+        def record(_cancel: threading.Event) -> None:  # the print event: WRITE lane
+            printing.record_print(ws, code, form)
+
         def done(pdf: bytes) -> None:
-            self.reload()  # the print is recorded in the timeline
+            self.ctx.runner.submit(
+                record, on_done=lambda _r: self.reload(), on_error=self._on_error, lane=Lane.WRITE
+            )
             self._open_preview(pdf, f"{title} — {code}", f"Mau{form}_{code}.pdf")
 
         self.ctx.runner.submit(job, on_done=done, on_error=self._on_error)

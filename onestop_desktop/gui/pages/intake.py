@@ -61,7 +61,7 @@ from onestop_desktop.services.intake_support import (
     request_from_draft,
     summarize_id,
 )
-from onestop_desktop.services.printing import render_receipt
+from onestop_desktop.services.printing import record_print, render_receipt
 
 log = logging.getLogger(__name__)
 
@@ -454,13 +454,18 @@ class IntakePage(QWidget):
         code = view.code
 
         def job(_cancel: threading.Event) -> bytes:
-            return render_receipt(ws, code)
+            return render_receipt(ws, code, record=False)  # reads only: READ lane
 
-        self.ctx.runner.submit(
-            job,
-            on_done=lambda pdf: self._on_receipt_rendered(view, pdf),
-            on_error=self._on_receipt_failed,
-        )
+        def record(_cancel: threading.Event) -> None:
+            record_print(ws, code, "01")  # the print event: WRITE lane
+
+        def rendered(pdf: bytes) -> None:
+            self.ctx.runner.submit(
+                record, on_done=lambda _r: None, on_error=self._on_receipt_failed, lane=Lane.WRITE
+            )
+            self._on_receipt_rendered(view, pdf)
+
+        self.ctx.runner.submit(job, on_done=rendered, on_error=self._on_receipt_failed)
 
     def _on_receipt_rendered(self, view: DossierView, pdf: bytes) -> None:
         self._set_status(
