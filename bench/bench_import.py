@@ -31,20 +31,9 @@ from typing import Any
 
 import common
 
-HEADER = (
-    "code",
-    "procedure_code",
-    "office_code",
-    "applicant_name",
-    "id_number",
-    "phone",
-    "channel",
-    "received_at",
-    "due_at",
-    "resolved_at",
-    "returned_at",
-    "address",
-)
+from onestop_desktop.services.importer import COLUMNS
+
+HEADER = (*COLUMNS, "address")  # the import format, plus one optional column
 OTHER_SYSTEM_DEVICE = 50  # codes "given" in the file come from another system's device slice
 
 
