@@ -54,7 +54,7 @@ from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.errors import show_error
 from onestop_desktop.gui.models.dossier_table import OVERDUE_COLOR, fmt_date, fmt_datetime
 from onestop_desktop.gui.tasks import Lane
-from onestop_desktop.services import dossiers, printing
+from onestop_desktop.services import dossiers
 from onestop_desktop.services.browse import (
     DeadlineKind,
     DossierDetail,
@@ -247,6 +247,8 @@ class SupplementDialog(_ActionDialog):
         self.form.addRow(self.tr("Khác:"), self.other_edit)
         self.reason_edit = QLineEdit()
         self.reason_edit.setObjectName("reasonEdit")
+        from onestop_desktop.services import printing  # noqa: PLC0415 - reportlab on first use
+
         self.reason_edit.setPlaceholderText(printing.DEFAULT_SUPPLEMENT_REASON)
         self.form.addRow(self.tr("Lý do:"), self.reason_edit)
 
@@ -1136,6 +1138,8 @@ class DossierDetailPage(QWidget):
             return
         ws, code = self.ctx.ws, self.detail.dossier.code
         title = self.tr(FORM_TITLES[form])
+
+        from onestop_desktop.services import printing  # noqa: PLC0415 - reportlab on first use
 
         def job(_cancel: threading.Event) -> bytes:  # reads only: READ lane
             return printing.render_form(

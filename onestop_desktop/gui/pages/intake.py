@@ -61,7 +61,6 @@ from onestop_desktop.services.intake_support import (
     request_from_draft,
     summarize_id,
 )
-from onestop_desktop.services.printing import record_print, render_receipt
 
 log = logging.getLogger(__name__)
 
@@ -452,6 +451,12 @@ class IntakePage(QWidget):
     def _render_receipt(self, view: DossierView) -> None:
         ws = self.ctx.ws
         code = view.code
+
+        # reportlab loads on the first receipt, not at start-up.
+        from onestop_desktop.services.printing import (  # noqa: PLC0415
+            record_print,
+            render_receipt,
+        )
 
         def job(_cancel: threading.Event) -> bytes:
             return render_receipt(ws, code, record=False)  # reads only: READ lane
