@@ -26,7 +26,6 @@ from onestop_desktop.domain.dossier import (
     Event,
     EventType,
     Status,
-    iso,
     parse_channel,
     state_from_creation,
 )
@@ -54,6 +53,7 @@ COLUMNS = (
 )
 OPTIONAL = ("address", "email")
 CHUNK = 5000
+_INSTANT_KEYS = ("received_at", "due_at", "resolved_at", "returned_at")
 Progress = Callable[[int, int], bool]
 
 
@@ -158,14 +158,20 @@ def import_dossiers(
         for i, r in enumerate(rows, start=1):
             dossier_id = new_id()
             seq, hlc = stamper.stamp()
-            r.payload["code"] = r.code
-            states.append(state_from_creation(dossier_id, r.payload, now))
+            payload = r.payload
+            payload["code"] = r.code
+            # The state takes the parsed instants as they are; the event stores ISO text.
+            states.append(state_from_creation(dossier_id, payload, now))
+            for key in _INSTANT_KEYS:
+                value = payload[key]
+                if value is not None:
+                    payload[key] = value.isoformat()
             events.append(
                 Event(
                     id=new_id(),
                     dossier_id=dossier_id,
                     type=EventType.IMPORTED,
-                    payload=r.payload,
+                    payload=payload,
                     occurred_at=now,
                     user_id=actor.user_id,
                     device_id=actor.device_id,
@@ -242,11 +248,11 @@ def _parse(
         "address": address,
         "email": email,
         "channel": channel.value,
-        "received_at": iso(received_at),
-        "due_at": iso(due_at),
+        "received_at": received_at,  # an instant until the state is built (see import_dossiers)
+        "due_at": due_at,  # an instant until the state is built (see import_dossiers)
         "status": status.value,
-        "resolved_at": iso(resolved_at),
-        "returned_at": iso(returned_at),
+        "resolved_at": resolved_at,  # an instant until the state is built (see import_dossiers)
+        "returned_at": returned_at,  # an instant until the state is built (see import_dossiers)
         "documents": [],
     }
     return _Row(line, code, payload, received_at.astimezone(VN_TZ).date(), office)
