@@ -18,7 +18,7 @@ MARGINS = (15 * mm, 12 * mm, 15 * mm, 20 * mm)  # top, right, bottom, left
 WIDTH = 297 * mm - MARGINS[1] - MARGINS[3]
 CELL_SIZE = 8.5
 # TT, code, procedure, sets, applicant, address/phone, agency, 5 dates, signature, note
-COLUMNS = (8, 38, 25, 10, 26, 26, 20, 17, 17, 17, 17, 17, 14, 13)
+COLUMNS = (11, 38, 25, 10, 25, 25, 19, 17, 17, 17, 17, 17, 14, 13)  # mm, sum = WIDTH
 
 
 @cache
