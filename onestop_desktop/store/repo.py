@@ -212,8 +212,14 @@ def dossier_values(state: DossierState) -> dict[str, Any]:
         "returned_to": state.returned_to,
         "reason": state.reason,
         "note": state.note,
-        "documents": json.dumps(
-            [d.to_payload() for d in state.documents], ensure_ascii=False, separators=(",", ":")
+        "documents": (
+            json.dumps(
+                [d.to_payload() for d in state.documents],
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            if state.documents
+            else "[]"
         ),
         "rating": state.rating,
         "rating_reason": state.rating_reason,
