@@ -1,4 +1,4 @@
-"""Composition root: ``onestop gui …`` starts the Qt front end, anything else the CLI.
+"""Composition root: ``onestop gui …`` starts Qt, ``onestop server …`` the server, else the CLI.
 
 The front ends never import each other; this module is the only place that knows both.
 """
@@ -31,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = args[2:]
     if args and args[0] == "gui":
         return _gui([*lead, *args[1:]])
+    if args and args[0] == "server":
+        from onestop_desktop.server.cli import main as server_main  # noqa: PLC0415
+
+        return server_main([*args[1:], *lead])
     from onestop_desktop.cli import main as cli_main  # noqa: PLC0415
 
     return cli_main([*lead, *args])

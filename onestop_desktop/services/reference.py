@@ -87,11 +87,8 @@ def init_workstation(
     """
     before = _revision(ws)
     backup = upgrade(ws.db.engine)
-    loaded = False
     with ws.db.write() as s:
-        if s.scalar(select(func.count()).select_from(AdminUnitRow)) == 0:
-            _load_bundled(s)
-            loaded = True
+        loaded = load_bundled_if_empty(s)
         current_office = repo.get_setting(s, repo.OFFICE_CODE)
         if office_code is not None:
             code = validate_agency_code(office_code.strip().upper())
@@ -163,6 +160,14 @@ def _default_office_code() -> str | None:
     ):
         return row.get("code") or None
     return None
+
+
+def load_bundled_if_empty(s: Session) -> bool:
+    """Load the bundled units, offices and catalog when the database has no units yet."""
+    if s.scalar(select(func.count()).select_from(AdminUnitRow)) != 0:
+        return False
+    _load_bundled(s)
+    return True
 
 
 def _load_bundled(s: Session) -> None:

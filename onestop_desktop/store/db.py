@@ -33,6 +33,10 @@ def make_engine(target: str | Path, *, echo: bool = False) -> Engine:
         path = Path(target_s).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         target_s = f"sqlite:///{path}"
+    # A bare postgresql:// URL means psycopg 3 (the only PostgreSQL driver we ship).
+    for prefix in ("postgresql://", "postgres://"):
+        if target_s.startswith(prefix):
+            target_s = "postgresql+psycopg://" + target_s[len(prefix) :]
     if target_s.startswith("sqlite"):
         engine = create_engine(
             target_s,

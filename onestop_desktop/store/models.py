@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -129,14 +130,38 @@ class UserRow(Base):
 
 
 class DeviceRow(Base):
-    """A workstation; ``number`` is its short, never-reused number within its office."""
+    """A workstation; ``number`` is its short, never-reused number within its office.
+
+    On the server a device is enrolled with a one-time token and keeps only the SHA-256 of its
+    secret; revoked devices stay (their number is never handed out again).
+    """
 
     __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("office_code", "number"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[int] = mapped_column(Integer)
     office_code: Mapped[str] = mapped_column(String(40), ForeignKey("offices.code"))
     name: Mapped[str] = mapped_column(String(100), default="")
     is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+    counter_number: Mapped[int | None] = mapped_column(Integer)
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    quarantined: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class EnrollTokenRow(Base):
+    """A one-time enrollment token (server side); only its SHA-256 is stored."""
+
+    __tablename__ = "enroll_tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    office_code: Mapped[str] = mapped_column(String(40), ForeignKey("offices.code"), index=True)
+    counter_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    device_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class ProcedureRow(Base):

@@ -39,3 +39,8 @@ def test_domain_is_pure() -> None:
     )
     banned = ("PySide6", "sqlalchemy", "alembic", "reportlab", "holidays")
     assert not {m for m in loaded if m.startswith(banned)}
+
+
+def test_server_pulls_in_no_qt() -> None:
+    loaded = _modules_after_import("onestop_desktop.server.app", "onestop_desktop.server.cli")
+    assert not {m for m in loaded if m.startswith("PySide6")}

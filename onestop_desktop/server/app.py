@@ -1,0 +1,236 @@
+"""The district server's ASGI app: ``create_app(db_url)`` (run by ``onestop server run``).
+
+Every ``/v1`` endpoint except enrollment needs ``Authorization: Bearer <device_id>:<secret>``.
+Bodies are size-checked and validated before any transaction; errors carry a Vietnamese
+``detail`` for the user.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the endpoint annotations at runtime,
+# and the auth dependency is a closure it could not resolve from a string.
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from onestop_desktop import __version__
+from onestop_desktop.domain.errors import DomainError
+from onestop_desktop.errors import EnvironmentFault, NotFoundError
+from onestop_desktop.server.logs import ACCESS_LOGGER
+from onestop_desktop.server.schemas import EnrollRequest, EnrollResponse, Health, Problem, WhoAmI
+from onestop_desktop.services import enrollment
+from onestop_desktop.services.enrollment import (
+    AuthenticationFailed,
+    DeviceIdentity,
+    EnrollmentRefused,
+)
+from onestop_desktop.services.server_setup import SERVER_EPOCH, prepare_server
+from onestop_desktop.store import repo
+from onestop_desktop.store.db import Database
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger(ACCESS_LOGGER)
+
+#: Largest request body accepted (push batches of ≤ 500 events stay far below it).
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem},
+    401: {"model": Problem},
+    403: {"model": Problem},
+    413: {"model": Problem},
+}
+
+
+class BodyLimit:
+    """Refuse bodies over ``limit`` bytes with 413 before the app (and a transaction) runs."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read the whole body (up to the limit), then replay it to the app."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await _too_large(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(
+        {"detail": f"Dữ liệu gửi lên quá lớn (tối đa {MAX_BODY_BYTES // 1024} KiB)."},
+        status_code=413,
+    )
+    await response(scope, receive, send)
+
+
+def create_app(db_url: str) -> FastAPI:
+    """The server app on the database at ``db_url`` (created or migrated right away)."""
+    db = Database.open(db_url)
+    info = prepare_server(db)
+    log.info(
+        "server database ready",
+        extra={"schema_revision": info.schema_revision, "loaded_bundled": info.loaded_bundled},
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="OneStop server",
+        version=__version__,
+        description="Đồng bộ dữ liệu một cửa giữa máy trạm và máy chủ cấp huyện/xã.",
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.add_middleware(BodyLimit)
+    _install_logging(app)
+    _install_errors(app)
+
+    def epoch() -> str:
+        with db.read() as s:
+            return repo.get_setting(s, SERVER_EPOCH) or info.server_epoch
+
+    def device(request: Request) -> DeviceIdentity:
+        header = request.headers.get("authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        device_id, sep, secret = credentials.strip().partition(":")
+        if scheme.lower() != "bearer" or not sep or not device_id or not secret:
+            raise AuthenticationFailed(
+                "Thiếu thông tin xác thực máy trạm (Authorization: Bearer <mã máy>:<khóa>)."
+            )
+        identity = enrollment.authenticate(db, device_id, secret)
+        request.state.device_id = identity.device_id
+        return identity
+
+    @app.get("/health", response_model=Health, tags=["server"])
+    def health() -> Health:
+        """Liveness and what a client checks first: schema revision and server epoch."""
+        return Health(
+            status="ok",
+            version=__version__,
+            schema_revision=info.schema_revision,
+            server_epoch=epoch(),
+        )
+
+    @app.post("/v1/enroll", response_model=EnrollResponse, responses=_ERRORS, tags=["trust"])
+    def enroll(body: EnrollRequest) -> EnrollResponse:
+        """Trade a one-time token for a device identity (the secret is shown only here)."""
+        got = enrollment.enroll(db, body.token, body.device_name)
+        log.info(
+            "device enrolled",
+            extra={"device_id": got.device_id, "office": got.office_code, "n": got.device_number},
+        )
+        return EnrollResponse(
+            device_id=got.device_id,
+            device_number=got.device_number,
+            office_code=got.office_code,
+            counter_number=got.counter_number,
+            secret=got.secret,
+            server_epoch=epoch(),
+        )
+
+    @app.get("/v1/whoami", response_model=WhoAmI, responses=_ERRORS, tags=["trust"])
+    def whoami(me: Annotated[DeviceIdentity, Depends(device)]) -> WhoAmI:
+        """The authenticated device and the offices whose data it may read and write."""
+        return WhoAmI(
+            device_id=me.device_id,
+            device_number=me.device_number,
+            office_code=me.office_code,
+            counter_number=me.counter_number,
+            name=me.name,
+            quarantined=me.quarantined,
+            unit_code=me.unit_code,
+            unit_level=me.unit_level,
+            scope=list(me.scope),
+            server_epoch=epoch(),
+        )
+
+    return app
+
+
+def _install_logging(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def access(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        started = time.perf_counter()
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["x-request-id"] = request_id
+            return response
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "client": request.client.host if request.client else None,
+                    "device_id": getattr(request.state, "device_id", None),
+                },
+            )
+
+
+def _problem(status: int, detail: str, headers: MutableMapping[str, str] | None = None) -> Any:
+    return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
+
+
+def _install_errors(app: FastAPI) -> None:
+    async def validation(_request: Request, exc: Exception) -> Any:
+        assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it
+        fields = ", ".join(
+            ".".join(str(p) for p in err.get("loc", ())[1:]) or "body" for err in exc.errors()
+        )
+        return _problem(400, f"Dữ liệu gửi lên không hợp lệ ({fields}).")
+
+    async def domain(_request: Request, exc: Exception) -> Any:
+        if isinstance(exc, AuthenticationFailed):
+            return _problem(401, str(exc), {"WWW-Authenticate": "Bearer"})
+        if isinstance(exc, EnrollmentRefused):
+            return _problem(403, str(exc))
+        if isinstance(exc, NotFoundError):
+            return _problem(404, str(exc))
+        return _problem(400, str(exc))
+
+    async def environment(_request: Request, exc: Exception) -> Any:
+        log.error("environment fault: %s", exc)
+        return _problem(503, str(exc), {"Retry-After": "5"})
+
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(DomainError, domain)
+    app.add_exception_handler(EnvironmentFault, environment)
