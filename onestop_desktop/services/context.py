@@ -60,7 +60,7 @@ class Workstation:
         self.clock = clock
         self.username = username or _os_user()
         self._calendar: WorkCalendar | None = None
-        self._actor: Actor | None = None
+        self._user_id: str | None = None
         self.procedures: dict[str, Procedure] = {}  # active catalog entries used so far
         self._calendar_version: str | None = None
         self._catalog_version: str | None = None
@@ -83,16 +83,21 @@ class Workstation:
             raise UserError("Cơ sở dữ liệu cần được nâng cấp; hãy chạy 'onestop init' để cập nhật.")
 
     def actor(self, session: Session) -> Actor:
-        """The acting user and this device (the user row is created on first use)."""
-        if self._actor is not None:
-            return self._actor
+        """The acting user and this device (the user row is created on first use).
+
+        The device identity is read in every call (one indexed query): another process may have
+        re-initialised or enrolled this workstation, and an event must never carry a stale
+        device id or code slice. Only the user's id is cached.
+        """
         values = repo.get_settings(session, repo.DEVICE_ID, repo.DEVICE_NUMBER, repo.OFFICE_CODE)
         device_id = values.get(repo.DEVICE_ID)
         device_number = values.get(repo.DEVICE_NUMBER)
         office = values.get(repo.OFFICE_CODE)
         if not device_id or not device_number or not office:
             raise UserError("Máy trạm chưa được khởi tạo; hãy chạy 'onestop init'.")
-        user_id = session.scalar(select(UserRow.id).where(UserRow.username == self.username))
+        user_id = self._user_id or session.scalar(
+            select(UserRow.id).where(UserRow.username == self.username)
+        )
         persistent = user_id is not None
         if user_id is None:
             user_id = new_id()
@@ -108,7 +113,7 @@ class Workstation:
             office_code=office,
         )
         if persistent:
-            self._actor = actor
+            self._user_id = user_id
         return actor
 
     def office_hours(self, session: Session) -> OfficeHours:
@@ -148,7 +153,7 @@ class Workstation:
     def invalidate_caches(self) -> None:
         """Forget cached calendar, actor and procedures (after an import or a settings change)."""
         self._calendar = None
-        self._actor = None
+        self._user_id = None
         self.procedures.clear()
 
 

@@ -205,3 +205,16 @@ def test_processes_writing_to_one_database_at_once(db_path: Path) -> None:
     assert users == {f"clerk{n}" for n in range(1, workers + 1)}
     assert dossiers == workers * per_worker
     assert int(next_seq) == workers * per_worker + 1
+
+
+def test_a_running_workstation_sees_a_new_device_number_at_once(db_path: Path) -> None:
+    """A GUI left open must not keep issuing codes from the slice it had before a re-init."""
+    gui = Workstation(Database.open(db_path))
+    first = intake(gui, IntakeRequest(procedure_code="1.001193", applicant_name="Trần Văn Bình"))
+    assert device_of_sequence(int(first.code.rsplit("-", 1)[1])) == 1
+    other = Workstation(Database.open(db_path))  # e.g. `onestop init --device 7` from the CLI
+    init_workstation(other, device_number=7)
+    second = intake(gui, IntakeRequest(procedure_code="1.001193", applicant_name="Trần Văn Bình"))
+    assert device_of_sequence(int(second.code.rsplit("-", 1)[1])) == 7
+    gui.db.dispose()
+    other.db.dispose()
