@@ -101,6 +101,31 @@ def cmd_init(args: argparse.Namespace) -> Any:
     return data, text
 
 
+def cmd_enroll(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.enrollment_client import enroll_workstation  # noqa: PLC0415
+
+    res = enroll_workstation(
+        _workstation(args), args.server, args.token, args.name, force=args.force
+    )
+    data = {
+        "device_id": res.device_id,
+        "device_number": res.device_number,
+        "office_code": res.office_code,
+        "server": res.server_url,
+    }
+    text = (
+        f"Đã đăng ký với máy chủ {res.server_url}.\n"
+        f"Cơ quan: {res.office_name} ({res.office_code})\nMáy trạm số {res.device_number}"
+        + (f", quầy {res.counter_number}" if res.counter_number is not None else "")
+        + (
+            f"\nĐể lại {res.left_unsynced} thay đổi chưa đồng bộ dưới mã máy cũ."
+            if res.left_unsynced
+            else ""
+        )
+    )
+    return data, text
+
+
 def cmd_units_import(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.reference import import_units  # noqa: PLC0415
 
@@ -417,6 +442,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: lỗi: {message} (xem '{self.prog} -h')\n")
 
 
+def _add_enroll_parser(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--server", required=True, help="địa chỉ máy chủ, ví dụ https://may-chu:8443")
+    sp.add_argument("--token", required=True, help="mã đăng ký do quản trị viên máy chủ cấp")
+    sp.add_argument("--name", help="tên máy trạm (mặc định: tên máy tính)")
+    sp.add_argument(
+        "--force",
+        action="store_true",
+        help="đăng ký lại dù còn thay đổi chưa đồng bộ (chúng ở lại máy, không được gửi đi)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     common = _Parser(add_help=False)
@@ -457,6 +493,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--office", help="mã định danh cơ quan tiếp nhận của máy trạm này")
     sp.add_argument("--device", type=int, help="số hiệu máy trạm trong cơ quan (1-99)")
     sp.add_argument("--cutoff", help="giờ chốt nhận hồ sơ trả trong ngày, HH:MM (mặc định 15:00)")
+
+    _add_enroll_parser(
+        add("enroll", cmd_enroll, "đăng ký máy trạm với máy chủ đồng bộ bằng mã dùng một lần")
+    )
 
     units = sub.add_parser("units", help="đơn vị hành chính").add_subparsers(
         dest="units_command", required=True, metavar="ACTION"

@@ -45,6 +45,8 @@ HLC_LAST = "hlc_last"
 CUTOFF = "cutoff"
 CATALOG_VERSION = "catalog_version"  # bumped by every catalog change: caches compare it
 CALENDAR_VERSION = "calendar_version"  # likewise for calendar overrides and office hours
+SERVER_URL = "server_url"  # the district server this workstation is enrolled with (#4)
+ENROLLED_AT = "enrolled_at"  # ISO instant of the enrollment (absent: never enrolled)
 
 
 def bump_version(session: Session, key: str) -> None:
