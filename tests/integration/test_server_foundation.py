@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,31 +29,16 @@ from onestop_desktop.services.enrollment import AuthenticationFailed, Enrollment
 from onestop_desktop.store import migrate
 from onestop_desktop.store.db import Database, make_engine
 from onestop_desktop.store.models import Base
+from tests.integration._server import pg_database, running_server
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 WARD = "000.01.09.H24"  # Nhân Chính ward office (bundled data)
 DISTRICT = "000.00.09.H24"  # Thanh Xuân district office
-
-
-def _pg_database() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    name = f"onestop_t_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:  # pragma: no cover - environment
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database (dropped afterwards)."""
-    yield from _pg_database()
+    yield from pg_database()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -64,7 +47,7 @@ def server_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "server.db")
     else:
-        yield from _pg_database()
+        yield from pg_database()
 
 
 class AppClient:
@@ -296,49 +279,12 @@ def test_enroll_token_cli_json(
 # --------------------------------------------------------------------------- real process
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(server_url: str, tmp_path: Path) -> Iterator[tuple[str, str, Callable[[], str]]]:
     """A real ``onestop server run`` process on loopback: (base URL, db URL, stderr reader)."""
-    port = _free_port()
     log_file = tmp_path / "server.log"
-    with log_file.open("wb") as err:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "onestop_desktop",
-                "server",
-                "run",
-                "--db",
-                server_url,
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, log_file.read_text()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
-            yield base, server_url, lambda: log_file.read_text(encoding="utf-8")
-        finally:
-            proc.kill()
-            proc.wait(10)
+    with running_server(server_url, log_file) as base:
+        yield base, server_url, lambda: log_file.read_text(encoding="utf-8")
 
 
 def test_real_server_process(live_server: tuple[str, str, Callable[[], str]]) -> None:
