@@ -68,6 +68,9 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+TOKEN_PREFIX = "ost_"  # noqa: S105 - a visible prefix, not a secret
+
+
 def issue_token(
     db: Database, office_code: str, counter: int | None = None, *, clock: Clock = utc_now
 ) -> str:
@@ -80,7 +83,9 @@ def issue_token(
     code = office_code.strip().upper()
     if counter is not None and not 1 <= counter <= 99:
         raise UserError("Số quầy phải từ 1 đến 99.")
-    token = secrets.token_urlsafe(32)
+    # The prefix keeps a token from starting with "-", which a command line would read as an
+    # option (`onestop enroll --token -x…`), and tells a token from a secret at a glance.
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.write() as s:
         if s.get(OfficeRow, code) is None:
             raise NotFoundError(f"Không có cơ quan tiếp nhận mã '{code}' trên máy chủ.")

@@ -356,3 +356,12 @@ def test_postgres_migrates_from_empty_to_exactly_the_models(pg_url: str) -> None
         assert diff == []
     finally:
         engine.dispose()
+
+
+def test_tokens_never_look_like_command_line_options(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "tokens.db")
+    create_app(str(tmp_path / "tokens.db"))  # creates and migrates the server database
+    tokens = [enrollment.issue_token(db, WARD) for _ in range(200)]
+    assert all(t.startswith("ost_") for t in tokens)
+    assert len(set(tokens)) == 200
+    db.dispose()
