@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -20,11 +21,21 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onestop_desktop import __version__
+from onestop_desktop.domain.dossier import Event, EventType
 from onestop_desktop.domain.errors import DomainError
 from onestop_desktop.errors import EnvironmentFault, NotFoundError
 from onestop_desktop.server.logs import ACCESS_LOGGER
-from onestop_desktop.server.schemas import EnrollRequest, EnrollResponse, Health, Problem, WhoAmI
-from onestop_desktop.services import enrollment
+from onestop_desktop.server.schemas import (
+    EnrollRequest,
+    EnrollResponse,
+    Health,
+    Problem,
+    PushRequest,
+    PushResponse,
+    PushResultBody,
+    WhoAmI,
+)
+from onestop_desktop.services import enrollment, sync_server
 from onestop_desktop.services.enrollment import (
     AuthenticationFailed,
     DeviceIdentity,
@@ -46,6 +57,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem},
     413: {"model": Problem},
 }
+_PUSH_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 409: {"model": Problem}}
 
 
 class BodyLimit:
@@ -175,6 +187,50 @@ def create_app(db_url: str) -> FastAPI:
             unit_level=me.unit_level,
             scope=list(me.scope),
             server_epoch=epoch(),
+        )
+
+    @app.post("/v1/push", response_model=PushResponse, responses=_PUSH_ERRORS, tags=["sync"])
+    def push(
+        body: PushRequest, me: Annotated[DeviceIdentity, Depends(device)]
+    ) -> PushResponse | JSONResponse:
+        """Store a batch of this device's events once each, in order; answer after COMMIT.
+
+        409: a gap (``expected_seq``), a fork or a quarantined device (``quarantined``), or an
+        event that cannot be stored; nothing of the batch is kept then.
+        """
+        events = [
+            Event(
+                id=e.id,
+                dossier_id=e.dossier_id,
+                type=EventType(e.type),
+                payload=e.payload,
+                occurred_at=datetime.fromisoformat(e.occurred_at),
+                user_id=e.user_id,
+                device_id=me.device_id,
+                device_seq=e.device_seq,
+                hlc=e.hlc,
+            )
+            for e in body.events
+        ]
+        try:
+            outcome = sync_server.push_events(db, me, events)
+        except sync_server.PushRefused as exc:
+            log.warning(
+                "push refused",
+                extra={"device_id": me.device_id, "reason": type(exc).__name__},
+            )
+            return JSONResponse(exc.body(), status_code=exc.status)
+        return PushResponse(
+            results=[
+                PushResultBody(
+                    id=r.id,
+                    disposition=r.disposition,
+                    server_seq=r.server_seq,
+                    original_disposition=r.original,
+                )
+                for r in outcome.results
+            ],
+            epoch=outcome.epoch,
         )
 
     return app

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+from onestop_desktop.domain.dossier import EventType
+
+MAX_PUSH_EVENTS = 500
+_MAX_DEPTH = 8
 
 
 class _Strict(BaseModel):
@@ -55,3 +63,86 @@ class Problem(_Strict):
     """An error answer: a Vietnamese message for the user."""
 
     detail: str
+
+
+def _check_json(value: Any, depth: int = 0) -> None:
+    """Payload values: strings, integers, booleans, null, lists and objects — no floats."""
+    if depth > _MAX_DEPTH:
+        raise ValueError("payload nested too deeply")
+    if isinstance(value, float):
+        raise ValueError("floats are not allowed in payloads (use integers or strings)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError("payload keys must be strings")
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+    elif value is not None and not isinstance(value, str | int):
+        raise ValueError(f"unsupported payload value {type(value).__name__}")
+
+
+class PushEvent(_Strict):
+    """One event of a push batch (its device comes from the credentials, never the body)."""
+
+    id: StrictStr = Field(min_length=1, max_length=36)
+    dossier_id: StrictStr = Field(min_length=1, max_length=36)
+    type: StrictStr = Field(min_length=1, max_length=40)
+    payload: dict[str, Any]
+    occurred_at: StrictStr = Field(min_length=10, max_length=40)
+    user_id: StrictStr = Field(min_length=1, max_length=36)
+    device_seq: StrictInt = Field(ge=1, le=2**62)
+    hlc: StrictStr = Field(min_length=1, max_length=80)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in {t.value for t in EventType}:
+            raise ValueError(f"unknown event type {value}")
+        return value
+
+    @field_validator("payload")
+    @classmethod
+    def _no_floats(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _check_json(value)
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware_instant(cls, value: str) -> str:
+        if datetime.fromisoformat(value).tzinfo is None:
+            raise ValueError("occurred_at needs a time zone")
+        return value
+
+
+class PushRequest(_Strict):
+    """``POST /v1/push``: at most 500 events of the authenticated device."""
+
+    epoch: StrictStr | None = Field(default=None, max_length=64)
+    events: list[PushEvent] = Field(max_length=MAX_PUSH_EVENTS)
+
+    @field_validator("events")
+    @classmethod
+    def _distinct(cls, value: list[PushEvent]) -> list[PushEvent]:
+        if len({e.id for e in value}) != len(value):
+            raise ValueError("an event id appears twice")
+        if len({e.device_seq for e in value}) != len(value):
+            raise ValueError("a device_seq appears twice")
+        return value
+
+
+class PushResultBody(_Strict):
+    """What became of one event: ``applied``, ``duplicate`` or ``rejected:<reason>``."""
+
+    id: str
+    disposition: str
+    server_seq: int
+    original_disposition: str
+
+
+class PushResponse(_Strict):
+    """Sent only after the batch committed."""
+
+    results: list[PushResultBody]
+    epoch: str

@@ -9,15 +9,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from onestop_desktop.services.reference import load_bundled_if_empty
 from onestop_desktop.store import repo
 from onestop_desktop.store.db import Database
 from onestop_desktop.store.migrate import current_revision, upgrade
+from onestop_desktop.store.models import EventRow
 
 #: Settings key of the server epoch: a random value created at the first start. A server restored
 #: from a backup gets a new one, so clients know to re-push what it lost (DESIGN.md §4).
 SERVER_EPOCH = "server_epoch"
 ROLE = "role"
+#: Settings key of the last server sequence handed out (locked by every push; see sync_server).
+SERVER_SEQ_LAST = "server_seq_last"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,9 @@ def prepare_server(db: Database) -> ServerInfo:
             epoch = secrets.token_hex(16)
             repo.set_setting(s, SERVER_EPOCH, epoch)
             repo.set_setting(s, ROLE, "server")
+        if repo.get_setting(s, SERVER_SEQ_LAST) is None:
+            last = s.scalar(select(func.max(EventRow.server_seq)))
+            repo.set_setting(s, SERVER_SEQ_LAST, str(int(last or 0)))
     revision = current_revision(db.engine)
     assert revision is not None  # noqa: S101 - upgrade() just wrote it
     return ServerInfo(

@@ -431,3 +431,29 @@ def allocate_codes(
         format_dossier_code(office_code, day, sequence_for(device_number, k))
         for k in range(start, start + count)
     ]
+
+
+def insert_received_events(session: Session, receipts: Iterable[tuple[Event, int, str]]) -> None:
+    """Append events the server has sequenced: (event, server_seq, disposition) each."""
+    rows = []
+    for ev, server_seq, disposition in receipts:
+        values = event_values(ev)
+        values["server_seq"] = server_seq
+        values["disposition"] = disposition
+        rows.append(values)
+    _bulk_insert(session, _EVENTS, rows)
+
+
+_MARK_PUSHED = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("b_id"), _EVENTS.c.server_seq.is_(None))
+    .values(server_seq=bindparam("b_seq"), disposition=bindparam("b_disposition"))
+)
+
+
+def mark_pushed(session: Session, receipts: Iterable[tuple[str, int, str]]) -> int:
+    """Record the server's (event id, server_seq, disposition) on still-pending local events."""
+    params = [{"b_id": i, "b_seq": seq, "b_disposition": d} for i, seq, d in receipts]
+    if not params:
+        return 0
+    return int(session.connection().execute(_MARK_PUSHED, params).rowcount)

@@ -41,12 +41,16 @@ class Refused(UserError):
 
 
 class RequestRejected(UserError):
-    """The server rejected the request as invalid (another 4xx); ``str()`` is its detail."""
+    """The server rejected the request as invalid (another 4xx); ``str()`` is its detail.
 
-    def __init__(self, detail: str, status_code: int) -> None:
+    ``body`` is the server's whole JSON answer (e.g. ``expected_seq`` of a refused push).
+    """
+
+    def __init__(self, detail: str, status_code: int, body: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.status_code = status_code
+        self.body = body or {}
 
 
 def normalize_server_url(url: str) -> str:
@@ -119,6 +123,14 @@ class SyncClient:
         """The authenticated device and the offices it may read and write."""
         return self._call("GET", "/v1/whoami", auth=True)
 
+    def push(self, events: list[dict[str, Any]], epoch: str | None = None) -> dict[str, Any]:
+        """``POST /v1/push``: a batch of this device's events; ``{"results", "epoch"}``.
+
+        Raises:
+            RequestRejected: 409 (``body`` has ``expected_seq`` or ``quarantined``), 400, 413.
+        """
+        return self._call("POST", "/v1/push", auth=True, json={"epoch": epoch, "events": events})
+
     # ----------------------------------------------------------------------- plumbing
 
     def _call(
@@ -161,6 +173,7 @@ def _answer(base_url: str, response: httpx.Response) -> dict[str, Any]:
             if isinstance(detail, str) and detail
             else f"Máy chủ không chấp nhận yêu cầu (mã {status}).",
             status,
+            body if isinstance(body, dict) else None,
         )
     if status >= 500 or not isinstance(body, dict):
         suffix = f": {detail}" if isinstance(detail, str) and detail else ""
