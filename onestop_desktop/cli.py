@@ -128,14 +128,18 @@ def cmd_enroll(args: argparse.Namespace) -> Any:
 
 def cmd_sync(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.enrollment_client import connect  # noqa: PLC0415
+    from onestop_desktop.services.sync_pull import pull_all  # noqa: PLC0415
     from onestop_desktop.services.sync_push import push_pending  # noqa: PLC0415
 
     ws = _workstation(args)
     with connect(ws) as client:
         res = push_pending(ws, client)
-    data = {"pushed": res.pushed, "pulled": 0, "rejected": res.rejected}
-    text = f"Đã gửi {res.pushed} thay đổi lên máy chủ" + (
-        f"; {res.rejected} bị máy chủ từ chối." if res.rejected else "."
+        got = pull_all(ws, client)
+    data = {"pushed": res.pushed, "pulled": got.pulled, "rejected": res.rejected}
+    text = (
+        f"Đã gửi {res.pushed} thay đổi lên máy chủ"
+        + (f" ({res.rejected} bị máy chủ từ chối)" if res.rejected else "")
+        + f"; đã nhận {got.pulled} thay đổi từ máy chủ."
     )
     return data, text
 
@@ -512,7 +516,11 @@ def build_parser() -> argparse.ArgumentParser:
         add("enroll", cmd_enroll, "đăng ký máy trạm với máy chủ đồng bộ bằng mã dùng một lần")
     )
 
-    add("sync", cmd_sync, "đồng bộ một lượt với máy chủ (gửi các thay đổi chờ gửi)")
+    add(
+        "sync",
+        cmd_sync,
+        "đồng bộ một lượt với máy chủ (gửi các thay đổi chờ gửi, nhận thay đổi mới)",
+    )
 
     units = sub.add_parser("units", help="đơn vị hành chính").add_subparsers(
         dest="units_command", required=True, metavar="ACTION"

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +30,8 @@ from onestop_desktop.server.schemas import (
     EnrollResponse,
     Health,
     Problem,
+    PullEventBody,
+    PullResponse,
     PushRequest,
     PushResponse,
     PushResultBody,
@@ -231,6 +233,40 @@ def create_app(db_url: str) -> FastAPI:
                 for r in outcome.results
             ],
             epoch=outcome.epoch,
+        )
+
+    @app.get("/v1/pull", response_model=PullResponse, responses=_ERRORS, tags=["sync"])
+    def pull(
+        me: Annotated[DeviceIdentity, Depends(device)],
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=sync_server.MAX_PULL)] = 500,
+    ) -> PullResponse:
+        """Events with ``server_seq > after`` of dossiers in this device's scope, in order.
+
+        ``next`` is the last sequence of the page (or ``after``); ``more`` says another page
+        is waiting.
+        """
+        page = sync_server.pull_events(db, me, after, limit)
+        return PullResponse(
+            events=[
+                PullEventBody(
+                    id=p.event.id,
+                    dossier_id=p.event.dossier_id,
+                    type=p.event.type.value,
+                    payload=dict(p.event.payload),
+                    occurred_at=p.event.occurred_at.isoformat(),
+                    user_id=p.event.user_id,
+                    device_id=p.event.device_id,
+                    device_seq=p.event.device_seq,
+                    hlc=p.event.hlc,
+                    server_seq=p.server_seq,
+                    disposition=p.disposition,
+                )
+                for p in page.events
+            ],
+            next=page.next,
+            more=page.more,
+            epoch=page.epoch,
         )
 
     return app

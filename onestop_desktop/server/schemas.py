@@ -146,3 +146,28 @@ class PushResponse(_Strict):
 
     results: list[PushResultBody]
     epoch: str
+
+
+class PullEventBody(_Strict):
+    """One stored event with its server sequence and disposition."""
+
+    id: str
+    dossier_id: str
+    type: str
+    payload: dict[str, Any]
+    occurred_at: str
+    user_id: str
+    device_id: str
+    device_seq: int
+    hlc: str
+    server_seq: int
+    disposition: str
+
+
+class PullResponse(_Strict):
+    """``GET /v1/pull``: a page of events after the cursor; ``next`` is the new cursor."""
+
+    events: list[PullEventBody]
+    next: int
+    more: bool
+    epoch: str

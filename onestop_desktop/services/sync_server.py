@@ -30,10 +30,14 @@ One transaction per push batch (``push_events``):
    (Keeping those as rejected needs that key relaxed; see the sync issue.)
 3. The answer is built before COMMIT but sent only after it (the caller returns after the
    ``with`` block has committed).
+
+Pull (``pull_events``): the stored events after a cursor, in ``server_seq`` order, whose
+dossier's office is in the device's scope, a page at a time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -257,16 +261,91 @@ def _apply(
     return APPLIED
 
 
+MAX_PULL = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PulledEvent:
+    """One stored event as a puller sees it: the event, its server sequence and disposition."""
+
+    event: Event
+    server_seq: int
+    disposition: str
+
+
+@dataclass(frozen=True, slots=True)
+class PullPage:
+    """A page of ``pull_events``: ``next`` is the last sequence in it (or ``after``)."""
+
+    events: list[PulledEvent]
+    next: int
+    more: bool
+    epoch: str
+
+
+def pull_events(db: Database, device: DeviceIdentity, after: int, limit: int) -> PullPage:
+    """The events with ``server_seq > after`` whose dossier's office is in ``device``'s scope.
+
+    In ``server_seq`` order, at most ``limit`` (≤ ``MAX_PULL``). The device's own events are
+    included (the workstation records their sequence and skips them otherwise). A reader never
+    skips a row: push holds the sequence counter locked until COMMIT, so rows become visible
+    in sequence order.
+    """
+    limit = max(1, min(limit, MAX_PULL))
+    with db.read() as s:
+        rows = (
+            s.execute(
+                select(EventRow)
+                .join(DossierRow, DossierRow.id == EventRow.dossier_id)
+                .where(EventRow.server_seq > after, DossierRow.office_code.in_(device.scope))
+                .order_by(EventRow.server_seq)
+                .limit(limit + 1)
+            )
+            .scalars()
+            .all()
+        )
+        epoch = repo.get_setting(s, SERVER_EPOCH) or ""
+        more = len(rows) > limit
+        events = [
+            PulledEvent(
+                Event(
+                    id=r.id,
+                    dossier_id=r.dossier_id,
+                    type=EventType(r.type),
+                    payload=json.loads(r.payload),
+                    occurred_at=r.occurred_at,
+                    user_id=r.user_id,
+                    device_id=r.device_id,
+                    device_seq=r.device_seq,
+                    hlc=r.hlc,
+                ),
+                int(r.server_seq or 0),
+                r.disposition or APPLIED,
+            )
+            for r in rows[:limit]
+        ]
+    return PullPage(
+        events=events,
+        next=events[-1].server_seq if events else after,
+        more=more,
+        epoch=epoch,
+    )
+
+
 __all__ = [
     "APPLIED",
     "DUPLICATE",
     "MAX_BATCH",
+    "MAX_PULL",
     "DeviceForked",
     "DeviceQuarantined",
     "OutOfScope",
+    "PullPage",
+    "PulledEvent",
     "PushOutcome",
     "PushRefused",
     "PushResult",
     "SequenceGap",
+    "pull_events",
     "push_events",
 ]

@@ -131,10 +131,20 @@ class SyncClient:
         """
         return self._call("POST", "/v1/push", auth=True, json={"epoch": epoch, "events": events})
 
+    def pull(self, after: int, limit: int) -> dict[str, Any]:
+        """``GET /v1/pull``: events after the cursor; ``{"events", "next", "more", "epoch"}``."""
+        return self._call("GET", "/v1/pull", auth=True, params={"after": after, "limit": limit})
+
     # ----------------------------------------------------------------------- plumbing
 
     def _call(
-        self, method: str, path: str, *, auth: bool = False, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: bool = False,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         headers: dict[str, str] = {}
         if auth:
@@ -142,7 +152,7 @@ class SyncClient:
                 raise UserError("Máy trạm chưa đăng ký với máy chủ; hãy chạy 'onestop enroll'.")
             headers["Authorization"] = f"Bearer {self.device_id}:{self._secret}"
         try:
-            response = self._http.request(method, path, json=json, headers=headers)
+            response = self._http.request(method, path, json=json, headers=headers, params=params)
         except httpx.TransportError as exc:
             raise ServerUnreachable(
                 f"Không kết nối được máy chủ {self.base_url} ({_reason(exc)}); "

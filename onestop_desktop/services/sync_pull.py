@@ -1,0 +1,272 @@
+"""Pull, workstation side: bring the server's events of this device's scope down, page by page.
+
+The cursor (setting ``pull_cursor``) is the last ``server_seq`` applied. Each page is applied in
+ONE local write transaction together with the new cursor (``apply_page``), so a crash or an
+error in the middle rolls both back and the next round fetches the page again (SYNC-FAULTS 5,
+22). Applying is idempotent (fault 6): events at or below the cursor are ignored, and events
+are inserted only when their id is not stored yet; an event already here (typically this
+device's own, pushed earlier) only gets its ``server_seq`` and disposition recorded. The
+cursor never moves back.
+
+Projection. For a dossier whose local events are all in server order (none pending, none
+confirmed beyond the cursor), the page's events are applied incrementally with the domain
+reducer: a creation event inserts the dossier, later events update it; ``rejected:*`` events are
+stored but do not change the projection.
+
+Rebase. A dossier touched by the page that holds local events not yet in server order — pending
+ones (``server_seq`` NULL) or ones confirmed by push whose sequence lies beyond the cursor — is
+rebuilt instead: ALL its events are reduced again ordered by (``server_seq`` NULLS LAST, then
+``hlc``), i.e. the confirmed events in server order, then the pending local ones on top.
+Rejected events are skipped; a pending event the reducer no longer accepts on the new state is
+left out of the projection (it stays pending, and the server will give it its rejection when
+it is pushed).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy.orm import Session
+
+from onestop_desktop.domain import dossier as dossier_domain
+from onestop_desktop.domain.dossier import DossierState, Event, EventType
+from onestop_desktop.domain.errors import DomainError
+from onestop_desktop.services.context import Workstation
+from onestop_desktop.services.server_setup import SERVER_EPOCH
+from onestop_desktop.store import repo
+from onestop_desktop.store.models import DossierRow, EventRow
+from onestop_desktop.sync.client import ServerFault, SyncClient
+
+PULL_CURSOR = "pull_cursor"
+DEFAULT_PAGE = 500
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PulledEvent:
+    """One event of a pulled page."""
+
+    event: Event
+    server_seq: int
+    disposition: str
+
+
+@dataclass(frozen=True, slots=True)
+class PullSummary:
+    """One pull round: events newly stored here, and pages fetched."""
+
+    pulled: int
+    pages: int
+
+
+def cursor(ws: Workstation) -> int:
+    """The last server sequence applied on this workstation."""
+    with ws.db.read() as s:
+        return int(repo.get_setting(s, PULL_CURSOR, "0") or "0")
+
+
+def pull_all(ws: Workstation, client: SyncClient, page: int = DEFAULT_PAGE) -> PullSummary:
+    """Fetch and apply pages until the server has no more.
+
+    Raises:
+        sync.client.ServerUnreachable / ServerFault / Refused / RequestRejected: the round
+            stopped; pages already applied stay applied (with their cursor), the rest come
+            next time.
+    """
+    page = max(1, min(page, MAX_PAGE))
+    pulled = pages = 0
+    while True:
+        after = cursor(ws)
+        answer = client.pull(after, page)
+        events, next_seq, more = parse_page(client, answer, after)
+        epoch = answer.get("epoch")
+        pulled += apply_page(ws, events, next_seq, epoch=epoch if isinstance(epoch, str) else None)
+        pages += 1
+        if not more or next_seq <= after:
+            break
+    return PullSummary(pulled=pulled, pages=pages)
+
+
+def parse_page(
+    client: SyncClient, answer: dict[str, Any], after: int
+) -> tuple[list[PulledEvent], int, bool]:
+    """Check and decode a pull answer: events strictly ascending after ``after``.
+
+    Raises:
+        ServerFault: the answer is malformed (nothing is applied; the cursor stays).
+    """
+    bad = ServerFault(f"Máy chủ {client.base_url} trả lời đồng bộ không hợp lệ; thử lại sau.")
+    items, next_seq, more = answer.get("events"), answer.get("next"), answer.get("more")
+    if not isinstance(items, list) or type(next_seq) is not int or not isinstance(more, bool):
+        raise bad
+    out: list[PulledEvent] = []
+    last = after
+    try:
+        for item in items:
+            seq = item["server_seq"]
+            if type(seq) is not int or seq <= last or not isinstance(item["payload"], dict):
+                raise bad
+            last = seq
+            out.append(
+                PulledEvent(
+                    Event(
+                        id=str(item["id"]),
+                        dossier_id=str(item["dossier_id"]),
+                        type=EventType(item["type"]),
+                        payload=item["payload"],
+                        occurred_at=datetime.fromisoformat(str(item["occurred_at"])),
+                        user_id=str(item["user_id"]),
+                        device_id=str(item["device_id"]),
+                        device_seq=int(item["device_seq"]),
+                        hlc=str(item["hlc"]),
+                    ),
+                    seq,
+                    str(item["disposition"]),
+                )
+            )
+    except (KeyError, TypeError, ValueError):
+        raise bad from None
+    if next_seq != last:
+        raise bad
+    return out, next_seq, more
+
+
+_EVENTS = EventRow.__table__
+assert isinstance(_EVENTS, Table)  # noqa: S101 - declarative tables are Tables
+_CONFIRM = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("b_id"), _EVENTS.c.server_seq.is_(None))
+    .values(server_seq=bindparam("b_seq"), disposition=bindparam("b_disposition"))
+)
+
+
+def apply_page(
+    ws: Workstation, events: list[PulledEvent], next_seq: int, *, epoch: str | None = None
+) -> int:
+    """Apply one page and move the cursor to ``next_seq`` (never back), in ONE transaction.
+
+    ``epoch`` (the server's, from the same answer) is recorded in that transaction too.
+
+    Returns the number of events newly stored here.
+    """
+    with ws.db.write() as s:
+        current = int(repo.get_setting(s, PULL_CURSOR, "0") or "0")
+        fresh_page = sorted(
+            (p for p in events if p.server_seq > current), key=lambda p: p.server_seq
+        )
+        ids = [p.event.id for p in fresh_page]
+        known: dict[str, int | None] = {}
+        for i in range(0, len(ids), 500):
+            for event_id, seq in s.execute(
+                select(EventRow.id, EventRow.server_seq).where(EventRow.id.in_(ids[i : i + 500]))
+            ):
+                known[str(event_id)] = seq
+        touched = sorted({p.event.dossier_id for p in fresh_page})
+        rebase = _out_of_order(s, touched, current)
+
+        states: dict[str, DossierState | None] = {}
+        created: set[str] = set()
+        changed: set[str] = set()
+        receipts: list[tuple[Event, int, str]] = []
+        confirms: list[dict[str, Any]] = []
+        for p in fresh_page:
+            ev = p.event
+            if ev.id in known:
+                if known[ev.id] is None:
+                    confirms.append(
+                        {"b_id": ev.id, "b_seq": p.server_seq, "b_disposition": p.disposition}
+                    )
+                continue
+            receipts.append((ev, p.server_seq, p.disposition))
+            if ev.dossier_id in rebase or p.disposition.startswith("rejected"):
+                continue
+            if ev.dossier_id not in states:
+                row = s.get(DossierRow, ev.dossier_id)
+                states[ev.dossier_id] = repo.state_of(row) if row is not None else None
+                if row is None:
+                    created.add(ev.dossier_id)
+            states[ev.dossier_id] = dossier_domain.reduce(states[ev.dossier_id], ev)
+            changed.add(ev.dossier_id)
+
+        repo.insert_dossiers(s, [st for d, st in states.items() if d in created and st])
+        for d in sorted(changed - created):
+            state = states[d]
+            if state is not None:
+                repo.save_dossier(s, state)
+        repo.insert_received_events(s, receipts)
+        if confirms:
+            s.connection().execute(_CONFIRM, confirms)
+        for d in sorted(rebase):
+            _rebuild(s, d)
+        values = {PULL_CURSOR: str(max(current, next_seq))}
+        if epoch:
+            values[SERVER_EPOCH] = epoch
+        repo.put_settings(s, values)
+        return len(receipts)
+
+
+def _out_of_order(s: Session, dossier_ids: list[str], current: int) -> set[str]:
+    """Dossiers holding local events not yet in server order (pending or beyond the cursor)."""
+    out: set[str] = set()
+    for i in range(0, len(dossier_ids), 500):
+        out |= {
+            str(d)
+            for d in s.scalars(
+                select(EventRow.dossier_id)
+                .where(
+                    EventRow.dossier_id.in_(dossier_ids[i : i + 500]),
+                    or_(EventRow.server_seq.is_(None), EventRow.server_seq > current),
+                )
+                .distinct()
+            )
+        }
+    return out
+
+
+def _rebuild(s: Session, dossier_id: str) -> None:
+    """Reduce all of a dossier's events: confirmed in server order, then pending on top."""
+    rows = s.execute(
+        select(EventRow)
+        .where(EventRow.dossier_id == dossier_id)
+        .order_by(EventRow.server_seq.is_(None), EventRow.server_seq, EventRow.hlc)
+    ).scalars()
+    state: DossierState | None = None
+    for row in rows:
+        if row.disposition is not None and row.disposition.startswith("rejected"):
+            continue
+        ev = Event(
+            id=row.id,
+            dossier_id=row.dossier_id,
+            type=EventType(row.type),
+            payload=json.loads(row.payload),
+            occurred_at=row.occurred_at,
+            user_id=row.user_id,
+            device_id=row.device_id,
+            device_seq=row.device_seq,
+            hlc=row.hlc,
+        )
+        if row.server_seq is not None:
+            state = dossier_domain.reduce(state, ev)
+            continue
+        try:  # a pending event the rebased state no longer accepts stays out of the projection
+            state = dossier_domain.reduce(state, ev)
+        except (DomainError, KeyError, ValueError, TypeError):
+            continue
+    if state is not None:
+        repo.save_dossier(s, state)
+
+
+__all__ = [
+    "DEFAULT_PAGE",
+    "PULL_CURSOR",
+    "PullSummary",
+    "PulledEvent",
+    "apply_page",
+    "cursor",
+    "parse_page",
+    "pull_all",
+]
