@@ -24,6 +24,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import text
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -286,7 +287,17 @@ class EventRow(Base):
     """Append-only event log: the audit trail and the unit of sync (the outbox)."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
+    __table_args__ = (
+        UniqueConstraint("device_id", "device_seq"),
+        # Pull pages walk the server sequence; events not yet confirmed (NULL) stay out of it.
+        Index(
+            "ix_events_server_seq",
+            "server_seq",
+            unique=True,
+            sqlite_where=text("server_seq IS NOT NULL"),
+            postgresql_where=text("server_seq IS NOT NULL"),
+        ),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dossier_id: Mapped[str] = mapped_column(String(36), ForeignKey("dossiers.id"), index=True)
     type: Mapped[str] = mapped_column(String(40))

@@ -117,3 +117,19 @@ def test_0002_backfills_finished_at_from_the_previous_schema(tmp_path: Path) -> 
 
 def test_schema_head_constant_matches_the_migrations() -> None:
     assert migrate.SCHEMA_HEAD == migrate.head_revision() == _revisions()[-1]
+
+
+def test_pull_pages_walk_the_server_sequence_index(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path / "f.db")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM events WHERE server_seq > 5 "
+                "ORDER BY server_seq LIMIT 500"
+            )
+        )
+    assert "ix_events_server_seq" in plan
+    assert "TEMP B-TREE" not in plan
+    engine.dispose()
