@@ -128,11 +128,16 @@ def cmd_enroll(args: argparse.Namespace) -> Any:
 
 def cmd_sync(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.enrollment_client import connect  # noqa: PLC0415
+    from onestop_desktop.services.sync_handshake import handshake, skew_warning  # noqa: PLC0415
     from onestop_desktop.services.sync_pull import pull_all  # noqa: PLC0415
     from onestop_desktop.services.sync_push import push_pending  # noqa: PLC0415
 
     ws = _workstation(args)
     with connect(ws) as client:
+        # Versions first: a mismatch (ProtocolMismatch, exit 3) leaves everything local as is.
+        warning = skew_warning(handshake(ws, client))
+        if warning:
+            print(warning, file=sys.stderr)  # noqa: T201
         res = push_pending(ws, client)
         got = pull_all(ws, client)
     data = {"pushed": res.pushed, "pulled": got.pulled, "rejected": res.rejected}

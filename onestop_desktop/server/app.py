@@ -8,14 +8,15 @@ Bodies are size-checked and validated before any transaction; errors carry a Vie
 # No ``from __future__ import annotations``: FastAPI reads the endpoint annotations at runtime,
 # and the auth dependency is a closure it could not resolve from a string.
 import logging
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +29,7 @@ from onestop_desktop.server.logs import ACCESS_LOGGER
 from onestop_desktop.server.schemas import (
     EnrollRequest,
     EnrollResponse,
+    Handshake,
     Health,
     Problem,
     PullEventBody,
@@ -46,6 +48,7 @@ from onestop_desktop.services.enrollment import (
 from onestop_desktop.services.server_setup import SERVER_EPOCH, prepare_server
 from onestop_desktop.store import repo
 from onestop_desktop.store.db import Database
+from onestop_desktop.sync import protocol
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -59,7 +62,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem},
     413: {"model": Problem},
 }
-_PUSH_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 409: {"model": Problem}}
+_SYNC_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 426: {"model": Problem}}
+_PUSH_ERRORS: dict[int | str, dict[str, Any]] = {**_SYNC_ERRORS, 409: {"model": Problem}}
 
 
 class BodyLimit:
@@ -107,8 +111,49 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-def create_app(db_url: str) -> FastAPI:
-    """The server app on the database at ``db_url`` (created or migrated right away)."""
+def min_client_protocol_from_env() -> int:
+    """The oldest client protocol to accept: ``$ONESTOP_MIN_CLIENT_PROTOCOL`` or the default.
+
+    Raises:
+        EnvironmentFault: the variable is set but not a positive integer.
+    """
+    raw = os.environ.get(protocol.MIN_CLIENT_PROTOCOL_ENV, "").strip()
+    if not raw:
+        return protocol.MIN_CLIENT_PROTOCOL
+    if not raw.isdigit() or int(raw) < 1:
+        raise EnvironmentFault(
+            f"Biến môi trường {protocol.MIN_CLIENT_PROTOCOL_ENV}='{raw}' không hợp lệ "
+            "(cần một số nguyên dương)."
+        )
+    return int(raw)
+
+
+def client_protocol(request: Request) -> int:
+    """The client's protocol from its header (absent: 1, the protocol before the handshake).
+
+    Raises:
+        HTTPException: 400 when the header is not a positive integer.
+    """
+    raw = request.headers.get(protocol.PROTOCOL_HEADER)
+    if raw is None:
+        return 1
+    text = raw.strip()
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise HTTPException(
+            400, f"Phiên bản giao thức không hợp lệ ({protocol.PROTOCOL_HEADER}: {raw[:20]})."
+        )
+    return int(text)
+
+
+def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAPI:
+    """The server app on the database at ``db_url`` (created or migrated right away).
+
+    ``min_client_protocol`` is the oldest client protocol accepted for push and pull (default:
+    ``$ONESTOP_MIN_CLIENT_PROTOCOL`` or :data:`~onestop_desktop.sync.protocol.MIN_CLIENT_PROTOCOL`).
+    """
+    min_client = (
+        min_client_protocol_from_env() if min_client_protocol is None else min_client_protocol
+    )
     db = Database.open(db_url)
     info = prepare_server(db)
     log.info(
@@ -147,6 +192,23 @@ def create_app(db_url: str) -> FastAPI:
         identity = enrollment.authenticate(db, device_id, secret)
         request.state.device_id = identity.device_id
         return identity
+
+    def recent_client(
+        me: Annotated[DeviceIdentity, Depends(device)],
+        version: Annotated[int, Depends(client_protocol)],
+    ) -> DeviceIdentity:
+        """The authenticated device, refused with 426 when its protocol is too old."""
+        if version < min_client:
+            log.warning(
+                "client too old",
+                extra={"device_id": me.device_id, "protocol": version, "min": min_client},
+            )
+            raise HTTPException(
+                426,
+                f"Phần mềm máy trạm quá cũ (giao thức {version}, máy chủ cần từ {min_client}); "
+                "hãy cập nhật phần mềm OneStop trên máy trạm. Dữ liệu chưa đồng bộ vẫn được giữ.",
+            )
+        return me
 
     @app.get("/health", response_model=Health, tags=["server"])
     def health() -> Health:
@@ -191,14 +253,30 @@ def create_app(db_url: str) -> FastAPI:
             server_epoch=epoch(),
         )
 
+    @app.get("/v1/handshake", response_model=Handshake, responses=_ERRORS, tags=["sync"])
+    def handshake(_me: Annotated[DeviceIdentity, Depends(device)]) -> Handshake:
+        """Protocol and schema versions, the server epoch and the server clock.
+
+        Answered to any authenticated client, even one too old to push or pull, so it can say
+        why.
+        """
+        return Handshake(
+            protocol=protocol.PROTOCOL_VERSION,
+            min_client_protocol=min_client,
+            schema=info.schema_revision,
+            epoch=epoch(),
+            server_time=datetime.now(UTC).isoformat(),
+        )
+
     @app.post("/v1/push", response_model=PushResponse, responses=_PUSH_ERRORS, tags=["sync"])
     def push(
-        body: PushRequest, me: Annotated[DeviceIdentity, Depends(device)]
+        body: PushRequest, me: Annotated[DeviceIdentity, Depends(recent_client)]
     ) -> PushResponse | JSONResponse:
         """Store a batch of this device's events once each, in order; answer after COMMIT.
 
         409: a gap (``expected_seq``), a fork or a quarantined device (``quarantined``), or an
-        event that cannot be stored; nothing of the batch is kept then.
+        event that cannot be stored; nothing of the batch is kept then. 426: the client's
+        protocol is older than the server accepts.
         """
         events = [
             Event(
@@ -235,9 +313,9 @@ def create_app(db_url: str) -> FastAPI:
             epoch=outcome.epoch,
         )
 
-    @app.get("/v1/pull", response_model=PullResponse, responses=_ERRORS, tags=["sync"])
+    @app.get("/v1/pull", response_model=PullResponse, responses=_SYNC_ERRORS, tags=["sync"])
     def pull(
-        me: Annotated[DeviceIdentity, Depends(device)],
+        me: Annotated[DeviceIdentity, Depends(recent_client)],
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=sync_server.MAX_PULL)] = 500,
     ) -> PullResponse:

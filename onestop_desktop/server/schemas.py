@@ -26,6 +26,23 @@ class Health(_Strict):
     server_epoch: str
 
 
+class Handshake(_Strict):
+    """``GET /v1/handshake``: what a client checks before it syncs.
+
+    ``protocol`` is the server's protocol version, ``min_client_protocol`` the oldest client it
+    accepts, ``schema`` its database revision, ``epoch`` its server epoch and ``server_time`` its
+    clock (ISO 8601, UTC) so the client can warn about a skewed clock.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    protocol: int
+    min_client_protocol: int
+    schema_revision: str = Field(alias="schema")
+    epoch: str
+    server_time: str
+
+
 class EnrollRequest(_Strict):
     """``POST /v1/enroll``: a one-time token and a name for the workstation."""
 

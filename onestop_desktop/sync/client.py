@@ -9,16 +9,22 @@ Failures are mapped to the project's error taxonomy so every front end can show 
 - :class:`Refused` (a :class:`~onestop_desktop.errors.UserError`): 401/403 — bad or used token,
   wrong or revoked credentials; carries the server's Vietnamese ``detail``.
 - :class:`RequestRejected` (a ``UserError``): any other 4xx, with the server's ``detail``.
+- :class:`ProtocolMismatch` (an ``EnvironmentFault``): the server is too old for this client, or
+  answered 426 (this client is too old for the server). Nothing is sent; the outbox is kept.
+
+Every request carries ``X-OneStop-Protocol``: this build's protocol version.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
 from onestop_desktop.errors import EnvironmentFault, UserError
+from onestop_desktop.sync import protocol
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -29,6 +35,38 @@ class ServerUnreachable(EnvironmentFault):
 
 class ServerFault(EnvironmentFault):
     """The server answered with an error of its own (5xx) or an unreadable body."""
+
+
+class ProtocolMismatch(EnvironmentFault):
+    """This client and the server do not speak a common protocol version.
+
+    ``side`` is ``"server"`` when the server is too old, ``"client"`` when this client is.
+    """
+
+    def __init__(self, message: str, side: Literal["client", "server"]) -> None:
+        super().__init__(message)
+        self.side = side
+
+
+def client_too_old(detail: str | None = None) -> ProtocolMismatch:
+    """The mismatch when the server needs a newer client (its ``detail`` when it gave one)."""
+    return ProtocolMismatch(
+        detail
+        or "Phần mềm máy trạm quá cũ so với máy chủ; hãy cập nhật phần mềm OneStop. "
+        "Dữ liệu chưa đồng bộ vẫn được giữ trên máy này.",
+        "client",
+    )
+
+
+def server_too_old(base_url: str, version: int | None) -> ProtocolMismatch:
+    """The mismatch when the server speaks an older protocol than this client accepts."""
+    seen = "không rõ" if version is None else str(version)
+    return ProtocolMismatch(
+        f"Phần mềm máy chủ {base_url} quá cũ (giao thức {seen}, máy trạm cần từ "
+        f"{protocol.MIN_SERVER_PROTOCOL}); máy chủ quá cũ, cần nâng cấp máy chủ. Máy trạm vẫn "
+        "làm việc ngoại tuyến và giữ nguyên dữ liệu chưa đồng bộ.",
+        "server",
+    )
 
 
 class Refused(UserError):
@@ -91,7 +129,10 @@ class SyncClient:
             base_url=self.base_url,
             timeout=timeout,
             transport=transport,
-            headers={"Accept": "application/json"},
+            headers={
+                "Accept": "application/json",
+                protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
+            },
         )
 
     def __enter__(self) -> SyncClient:
@@ -122,6 +163,51 @@ class SyncClient:
     def whoami(self) -> dict[str, Any]:
         """The authenticated device and the offices it may read and write."""
         return self._call("GET", "/v1/whoami", auth=True)
+
+    def handshake(self) -> dict[str, Any]:
+        """``GET /v1/handshake``, checked: ``{protocol, min_client_protocol, schema, epoch,
+        server_time}`` with ``server_time`` parsed to an aware :class:`datetime`.
+
+        Raises:
+            ProtocolMismatch: the server is older than ``MIN_SERVER_PROTOCOL`` (or has no
+                handshake at all), or needs a newer client than this one.
+            ServerFault: the answer is not a handshake.
+        """
+        try:
+            answer = self._call("GET", "/v1/handshake", auth=True)
+        except RequestRejected as exc:
+            if exc.status_code == 404:  # a server from before the handshake
+                raise server_too_old(self.base_url, None) from exc
+            raise
+        version = answer.get("protocol")
+        min_client = answer.get("min_client_protocol")
+        schema = answer.get("schema")
+        epoch = answer.get("epoch")
+        when = answer.get("server_time")
+        bad = ServerFault(f"Máy chủ {self.base_url} trả lời bắt tay không hợp lệ; thử lại sau.")
+        if not (
+            isinstance(version, int)
+            and isinstance(min_client, int)
+            and isinstance(schema, str)
+            and isinstance(epoch, str)
+            and isinstance(when, str)
+        ):
+            raise bad
+        try:
+            server_time = datetime.fromisoformat(when)
+        except ValueError as exc:
+            raise bad from exc
+        if server_time.tzinfo is None:
+            raise bad
+        if version < protocol.MIN_SERVER_PROTOCOL:
+            raise server_too_old(self.base_url, version)
+        if min_client > protocol.PROTOCOL_VERSION:
+            raise client_too_old(
+                f"Phần mềm máy trạm quá cũ (giao thức {protocol.PROTOCOL_VERSION}, máy chủ cần "
+                f"từ {min_client}); hãy cập nhật phần mềm OneStop. Dữ liệu chưa đồng bộ vẫn "
+                "được giữ trên máy này."
+            )
+        return {**answer, "server_time": server_time}
 
     def push(self, events: list[dict[str, Any]], epoch: str | None = None) -> dict[str, Any]:
         """``POST /v1/push``: a batch of this device's events; ``{"results", "epoch"}``.
@@ -173,6 +259,8 @@ def _answer(base_url: str, response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         body = None
     detail = body.get("detail") if isinstance(body, dict) else None
+    if status == 426:
+        raise client_too_old(detail if isinstance(detail, str) and detail else None)
     if status in (401, 403):
         raise Refused(
             detail if isinstance(detail, str) and detail else "Máy chủ từ chối yêu cầu.", status
@@ -197,6 +285,7 @@ def _answer(base_url: str, response: httpx.Response) -> dict[str, Any]:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "ProtocolMismatch",
     "Refused",
     "RequestRejected",
     "ServerFault",

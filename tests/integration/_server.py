@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -41,8 +42,17 @@ def pg_database() -> Iterator[str]:
 
 
 @contextmanager
-def running_server(db_url: str, log_file: Path, *, start_timeout: float = 30) -> Iterator[str]:
-    """Run ``onestop server run`` on a free loopback port; yields its base URL; kills it after."""
+def running_server(
+    db_url: str,
+    log_file: Path,
+    *,
+    start_timeout: float = 30,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Run ``onestop server run`` on a free loopback port; yields its base URL; kills it after.
+
+    ``env`` adds environment variables to the server process.
+    """
     port = free_port()
     with log_file.open("wb") as err:
         proc = subprocess.Popen(
@@ -59,6 +69,7 @@ def running_server(db_url: str, log_file: Path, *, start_timeout: float = 30) ->
             ],
             stdout=subprocess.DEVNULL,
             stderr=err,
+            env={**os.environ, **(env or {})},
         )
         base = f"http://127.0.0.1:{port}"
         try:

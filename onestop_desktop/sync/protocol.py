@@ -1,0 +1,33 @@
+"""Sync protocol versions, shared by the server and the workstation client.
+
+``PROTOCOL_VERSION`` is what this build speaks. Each side also names the oldest peer it still
+accepts: the server refuses push/pull from a client below ``MIN_CLIENT_PROTOCOL`` (426, "client
+too old"), the client refuses to sync with a server below ``MIN_SERVER_PROTOCOL`` ("server too
+old"). Either way the workstation's outbox is kept and it keeps working offline.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+#: The protocol version this build speaks (bump on an incompatible wire change).
+PROTOCOL_VERSION = 1
+#: The oldest client protocol the server accepts (``$ONESTOP_MIN_CLIENT_PROTOCOL`` raises it).
+MIN_CLIENT_PROTOCOL = 1
+#: The oldest server protocol the client syncs with.
+MIN_SERVER_PROTOCOL = 1
+#: Request header carrying the client's protocol version (absent: a protocol-1 client).
+PROTOCOL_HEADER = "X-OneStop-Protocol"
+#: Environment variable the server reads at start to raise its minimum client protocol.
+MIN_CLIENT_PROTOCOL_ENV = "ONESTOP_MIN_CLIENT_PROTOCOL"
+#: Clock difference between workstation and server above which the client warns (never refuses).
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+__all__ = [
+    "MAX_CLOCK_SKEW",
+    "MIN_CLIENT_PROTOCOL",
+    "MIN_CLIENT_PROTOCOL_ENV",
+    "MIN_SERVER_PROTOCOL",
+    "PROTOCOL_HEADER",
+    "PROTOCOL_VERSION",
+]
