@@ -101,12 +101,27 @@ def cmd_init(args: argparse.Namespace) -> Any:
     return data, text
 
 
+#: Settings key: the CA file (PEM) this workstation trusts for its server's TLS certificate.
+SERVER_CA_FILE = "server_ca_file"
+
+
 def cmd_enroll(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.enrollment_client import enroll_workstation  # noqa: PLC0415
+    from onestop_desktop.store import repo  # noqa: PLC0415
+    from onestop_desktop.sync.client import SyncClient  # noqa: PLC0415
 
+    ca_file = str(Path(args.ca_file).expanduser().resolve()) if args.ca_file else ""
+    ws = _workstation(args)
     res = enroll_workstation(
-        _workstation(args), args.server, args.token, args.name, force=args.force
+        ws,
+        args.server,
+        args.token,
+        args.name,
+        force=args.force,
+        client_factory=lambda url: SyncClient(url, ca_file=ca_file or None),
     )
+    with ws.db.write() as s:  # kept next to the server URL; empty: the system's CAs
+        repo.put_settings(s, {SERVER_CA_FILE: ca_file})
     data = {
         "device_id": res.device_id,
         "device_number": res.device_number,
@@ -128,24 +143,85 @@ def cmd_enroll(args: argparse.Namespace) -> Any:
 
 def cmd_sync(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.enrollment_client import connect  # noqa: PLC0415
-    from onestop_desktop.services.sync_handshake import handshake, skew_warning  # noqa: PLC0415
-    from onestop_desktop.services.sync_pull import pull_all  # noqa: PLC0415
-    from onestop_desktop.services.sync_push import push_pending  # noqa: PLC0415
+    from onestop_desktop.services.sync_round import sync_round  # noqa: PLC0415
 
     ws = _workstation(args)
     with connect(ws) as client:
         # Versions first: a mismatch (ProtocolMismatch, exit 3) leaves everything local as is.
-        warning = skew_warning(handshake(ws, client))
-        if warning:
-            print(warning, file=sys.stderr)  # noqa: T201
-        res = push_pending(ws, client)
-        got = pull_all(ws, client)
-    data = {"pushed": res.pushed, "pulled": got.pulled, "rejected": res.rejected}
+        res = sync_round(ws, client)
+    if res.warning:
+        print(res.warning, file=sys.stderr)  # noqa: T201
+    data = {"pushed": res.pushed, "pulled": res.pulled, "rejected": res.rejected}
     text = (
         f"Đã gửi {res.pushed} thay đổi lên máy chủ"
         + (f" ({res.rejected} bị máy chủ từ chối)" if res.rejected else "")
-        + f"; đã nhận {got.pulled} thay đổi từ máy chủ."
+        + f"; đã nhận {res.pulled} thay đổi từ máy chủ."
     )
+    return data, text
+
+
+def cmd_duplicates(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.dossiers import duplicate_groups  # noqa: PLC0415
+
+    groups = duplicate_groups(_workstation(args))
+    data = [
+        {
+            "id_number": g.id_number,
+            "procedure_code": g.procedure_code,
+            "codes": list(g.codes),
+            "offices": list(g.offices),
+        }
+        for g in groups
+    ]
+    lines = [
+        f"CCCD {g.id_number}  thủ tục {g.procedure_code}: "
+        + ", ".join(g.codes)
+        + (f"  (tại {len(g.offices)} cơ quan)" if len(g.offices) > 1 else "")
+        for g in groups
+    ]
+    text = "\n".join(lines) or "Không có hồ sơ nào có thể bị trùng."
+    if lines:
+        text += (
+            "\nMỗi nhóm là hồ sơ đang mở của cùng một công dân và thủ tục. Không tự gộp: hãy "
+            "kiểm tra và rút hồ sơ thừa (onestop advance MÃ --to withdrawn --reason "
+            "'Trùng hồ sơ …')."
+        )
+    return data, text
+
+
+class DamagedDatabase(EnvironmentFault):
+    """``onestop check`` found the database damaged (exit 3, the message says what to do)."""
+
+
+def cmd_outbox_export(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.outbox import export_outbox  # noqa: PLC0415
+
+    n = export_outbox(_workstation(args), Path(args.out))
+    return {"exported": n, "file": args.out}, (
+        f"Đã xuất {n} thay đổi chưa đồng bộ ra {args.out} (có chữ ký của máy trạm); "
+        "quản trị viên nhập tệp bằng 'onestop server import-outbox'."
+    )
+
+
+def cmd_check(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.outbox import check_database, salvage_outbox  # noqa: PLC0415
+
+    path = Path(args.db or str(default_db_path()))
+    res = check_database(path)
+    salvaged = salvage_outbox(path, Path(args.salvage)) if args.salvage else None
+    data = {"ok": res.ok, "problems": res.problems, "salvaged": salvaged}
+    if res.ok:
+        text = f"Cơ sở dữ liệu {path} không có lỗi."
+    else:
+        text = (
+            f"Cơ sở dữ liệu {path} bị hỏng: " + "; ".join(res.problems[:3]) + ". "
+            "Đừng tiếp tục làm việc trên tệp này: khôi phục bản sao lưu hoặc khởi tạo lại "
+            "và đăng ký lại máy trạm; dùng --salvage TỆP để lấy ra các thay đổi chưa đồng bộ."
+        )
+    if salvaged is not None:
+        text += f"\nĐã cứu {salvaged} thay đổi chưa đồng bộ ra {args.salvage}."
+    if not res.ok:
+        raise DamagedDatabase(text)
     return data, text
 
 
@@ -302,6 +378,11 @@ def cmd_show(args: argparse.Namespace) -> Any:
         f"Thủ tục: {view.procedure_name} ({view.procedure_code})",
         f"Trạng thái: {STATUS_LABELS[parse_status(view.status)]}",
         f"Tiếp nhận: {_vn(view.received_at)}   Hẹn trả: {_vn(view.due_at)}",
+        *(
+            ["Cảnh báo: có thể trùng với một hồ sơ đang mở khác (onestop duplicates)."]
+            if view.possible_duplicate
+            else []
+        ),
         "Lịch sử:",
         *(f"  {_vn(e.occurred_at)}  {e.type}" for e in events),
     ]
@@ -474,6 +555,29 @@ def _add_enroll_parser(sp: argparse.ArgumentParser) -> None:
         action="store_true",
         help="đăng ký lại dù còn thay đổi chưa đồng bộ (chúng ở lại máy, không được gửi đi)",
     )
+    sp.add_argument(
+        "--ca-file",
+        help="tệp chứng chỉ gốc (CA, PEM) để tin cậy chứng chỉ TLS của máy chủ https",
+    )
+
+
+def _add_outbox_commands(sub: Any, common: argparse.ArgumentParser, add: Any) -> None:
+    """``onestop outbox export`` and ``onestop check``."""
+    outbox = sub.add_parser("outbox", help="hộp thư đi (thay đổi chưa đồng bộ)").add_subparsers(
+        dest="outbox_command", required=True, metavar="ACTION"
+    )
+    sp = outbox.add_parser(
+        "export",
+        parents=[common],
+        help="xuất các thay đổi chưa đồng bộ ra tệp có chữ ký (máy trạm bị thu hồi)",
+    )
+    sp.add_argument("--out", required=True, help="tệp JSON sẽ ghi")
+    sp.set_defaults(handler=cmd_outbox_export)
+
+    add("duplicates", cmd_duplicates, "liệt kê hồ sơ đang mở có thể bị trùng (cùng CCCD, thủ tục)")
+
+    sp = add("check", cmd_check, "kiểm tra cơ sở dữ liệu máy trạm có bị hỏng không")
+    sp.add_argument("--salvage", metavar="FILE", help="cứu các thay đổi chưa đồng bộ ra tệp")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -526,6 +630,8 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_sync,
         "đồng bộ một lượt với máy chủ (gửi các thay đổi chờ gửi, nhận thay đổi mới)",
     )
+
+    _add_outbox_commands(sub, common, add)
 
     units = sub.add_parser("units", help="đơn vị hành chính").add_subparsers(
         dest="units_command", required=True, metavar="ACTION"

@@ -218,6 +218,9 @@ class DossierState:
     version: int = 0
     updated_at: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    #: The HLC (which ends with the device id) of the last applied edit of each free field:
+    #: last-writer-wins per field on (HLC, device), whatever order the edits arrive in.
+    field_clock: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +328,18 @@ def status_change_payload(
     return payload
 
 
+def is_superseded(state: DossierState | None, event: Event) -> bool:
+    """A field edit older, on (HLC, device), than the last applied edit of the same field.
+
+    Such an edit is kept in the history (disposition ``superseded``) but changes nothing: the
+    value of a free field is the one of its latest edit on every node, in any arrival order.
+    """
+    if state is None or event.type is not EventType.FIELD_EDITED:
+        return False
+    applied = state.field_clock.get(str(event.payload.get("field")))
+    return applied is not None and applied >= event.hlc
+
+
 def reduce(state: DossierState | None, event: Event) -> DossierState:
     """Apply one event to a dossier state (``None`` before its creation event)."""
     p = event.payload
@@ -366,7 +381,10 @@ def reduce(state: DossierState | None, event: Event) -> DossierState:
         name = str(p["field"])
         if name not in EDITABLE_FIELDS:
             raise ValidationError(name, f"Không được sửa trường '{name}'.")
+        if is_superseded(state, event):
+            return state  # a later edit of this field (by HLC, then device) is already applied
         changes[name] = p.get("new") or None
+        changes["field_clock"] = {**state.field_clock, name: event.hlc}
     elif event.type is EventType.RESCHEDULED:
         changes["rescheduled_due_at"] = _req_dt(p, "new_due_at")
     elif event.type is EventType.PRINTED:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import (
+    QCoreApplication,
+    QLockFile,
+    QMessageLogContext,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from onestop_desktop import __version__
 from onestop_desktop.gui.context import AppContext
@@ -54,6 +62,55 @@ def create_main_window(db_target: str | Path) -> tuple[MainWindow, AppContext]:
     return MainWindow(ctx), ctx
 
 
+LOCK_SUFFIX = ".gui.lock"
+
+
+def instance_lock_path(db_target: str | Path) -> Path:
+    """Where the single-instance lock of a database lives: ``<db file>.gui.lock``.
+
+    A database given as a non-file URL gets a lock named after the URL in the temp folder.
+    """
+    text = str(db_target)
+    if text.startswith("sqlite:///"):
+        text = text.removeprefix("sqlite:///").split("?", 1)[0]
+    if "://" not in text and text not in ("", ":memory:"):
+        path = Path(text).expanduser().resolve()
+        return path.with_name(path.name + LOCK_SUFFIX)
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / f"onestop-{key}{LOCK_SUFFIX}"
+
+
+def acquire_instance_lock(db_target: str | Path) -> QLockFile | None:
+    """Lock the database for this window (SYNC-FAULTS 26); ``None`` if another window holds it.
+
+    Two windows on one database would write as one device and race its counters. A lock left
+    by a crashed process is stale (its process id no longer runs) and is taken over; a live
+    lock never goes stale by age (stale time 0), however long the first window stays open.
+    """
+    path = instance_lock_path(db_target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(path))
+    lock.setStaleLockTime(0)
+    return lock if lock.tryLock(0) else None
+
+
+def refuse_second_instance(db_target: str | Path) -> int:
+    """Tell the clerk OneStop already runs on this database; the exit code of this process."""
+    message = (
+        "OneStop đang chạy trên máy này với cùng cơ sở dữ liệu "
+        f"({db_target}). Hãy dùng cửa sổ đang mở (xem trên thanh tác vụ); không mở hai cửa "
+        "sổ cùng lúc vì hai cửa sổ sẽ ghi dữ liệu như một máy trạm."
+    )
+    print(message, file=sys.stderr)  # noqa: T201 - also for a start from a terminal
+    log.warning("second instance refused: %s", instance_lock_path(db_target))
+    if QGuiApplication.platformName() not in ("offscreen", "minimal"):  # nobody could click it
+        box = QMessageBox(QMessageBox.Icon.Warning, "OneStop", message)
+        box.finished.connect(lambda _result: QCoreApplication.exit(1))
+        box.open()
+        QCoreApplication.exec()
+    return 1
+
+
 def tune_garbage_collector() -> None:
     """Keep full garbage collections from freezing the window.
 
@@ -73,6 +130,9 @@ def run(db_target: str | Path, argv: Sequence[str] = ()) -> int:
     assert isinstance(app, QApplication)  # noqa: S101
     configure_application(app)
     qInstallMessageHandler(_qt_message)
+    lock = acquire_instance_lock(db_target)
+    if lock is None:
+        return refuse_second_instance(db_target)
     hook = ExceptionHook()
     hook.install()
     window, ctx = create_main_window(db_target)
@@ -83,3 +143,4 @@ def run(db_target: str | Path, argv: Sequence[str] = ()) -> int:
     finally:
         ctx.runner.wait(10_000)
         hook.uninstall()
+        lock.unlock()

@@ -6,15 +6,28 @@ import threading
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QTabWidget,
+    QToolButton,
+    QWidget,
+)
 
+from onestop_desktop.domain.calendar import VN_TZ
 from onestop_desktop.gui.context import AppContext
+from onestop_desktop.gui.dialogs.rejected import RejectedDialog
 from onestop_desktop.gui.errors import show_error
 from onestop_desktop.gui.pages.placeholder import ComingPage
+from onestop_desktop.gui.sync_controller import SyncController, SyncState
 from onestop_desktop.gui.widgets.scanner import ScannerFilter
 from onestop_desktop.services.status import WorkstationStatus, workstation_status
 
 STATUS_REFRESH_MS = 30_000
+#: "Đồng bộ ngay". F9 is taken by the dossier detail's "Xin lỗi & hẹn lại".
+SYNC_NOW_KEY = "F12"
+_ERROR_SHOWN = 90  # characters of a sync error shown in the status bar (all in the tooltip)
 
 
 class MainWindow(QMainWindow):
@@ -36,6 +49,11 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
             shortcut.activated.connect(lambda i=i: self.show_page_index(i))
         self._build_status_bar()
+        self.rejected_dialog: RejectedDialog | None = None
+        # Background sync: rounds on the runner's SYNC lane, never on this thread.
+        self.sync = SyncController(ctx, parent=self)
+        self.sync.state_changed.connect(self._on_sync_state_changed)
+        QShortcut(QKeySequence(SYNC_NOW_KEY), self).activated.connect(self.sync.sync_now)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -47,6 +65,10 @@ class MainWindow(QMainWindow):
         self.scanner.install()
         self._restore_state()
         self.refresh_status()
+        intake_saved = getattr(self.pages["intake"], "dossier_received", None)
+        if intake_saved is not None:
+            intake_saved.connect(self._on_intake_dossier_received)
+        self.sync.start()
 
     # ------------------------------------------------------------------ pages
 
@@ -112,6 +134,19 @@ class MainWindow(QMainWindow):
         self.sync_label.setObjectName("syncLabel")
         self.pending_label = QLabel()
         self.pending_label.setObjectName("pendingLabel")
+        self.rejected_button = QToolButton()
+        self.rejected_button.setObjectName("rejectedButton")
+        self.rejected_button.setAutoRaise(True)
+        self.rejected_button.setToolTip(self.tr("Xem các thay đổi bị máy chủ từ chối"))
+        self.rejected_button.clicked.connect(self.open_rejected)
+        self.sync_now_button = QToolButton()
+        self.sync_now_button.setObjectName("syncNowButton")
+        self.sync_now_button.setAutoRaise(True)
+        self.sync_now_button.setText(self.tr("Đồng bộ ngay (%s)") % SYNC_NOW_KEY)
+        self.sync_now_button.clicked.connect(self._on_sync_now_button_clicked)
+        self.network_label.setText(self.tr("● Ngoại tuyến"))
+        self.sync_label.setText(self.tr("Đồng bộ lần cuối: chưa có"))
+        self.rejected_button.setText(self.tr("Bị từ chối: 0"))
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("busyBar")
         self.busy_bar.setRange(0, 0)
@@ -123,6 +158,8 @@ class MainWindow(QMainWindow):
             self.network_label,
             self.sync_label,
             self.pending_label,
+            self.rejected_button,
+            self.sync_now_button,
         ):
             bar.addPermanentWidget(w)
         bar.addWidget(self.busy_bar)
@@ -141,9 +178,6 @@ class MainWindow(QMainWindow):
         self.clerk_label.setText(
             self.tr("Máy số %d · Cán bộ: %s") % (status.device_number, status.clerk)
         )
-        self.network_label.setText(self.tr("● Ngoại tuyến (chưa kết nối máy chủ)"))
-        self.network_label.setStyleSheet("color: #a15c00;")
-        self.sync_label.setText(self.tr("Đồng bộ lần cuối: chưa có"))
         self.pending_label.setText(self.tr("Chờ đồng bộ: %d thay đổi") % status.pending_changes)
 
     def _on_status_error(self, exc: BaseException) -> None:
@@ -151,6 +185,61 @@ class MainWindow(QMainWindow):
 
     def _on_runner_busy_changed(self, busy: bool) -> None:
         self.busy_bar.setVisible(busy)
+
+    def _on_sync_state_changed(self, state: SyncState) -> None:
+        if not state.enrolled:
+            self.network_label.setText(self.tr("● Ngoại tuyến · Chưa đăng ký máy chủ"))
+            self.network_label.setToolTip(
+                self.tr("Đăng ký máy trạm: onestop enroll --server … --token …")
+            )
+            self.network_label.setStyleSheet("color: #a15c00;")
+        elif state.online is False:
+            error = state.error or ""
+            shown = error if len(error) <= _ERROR_SHOWN else error[: _ERROR_SHOWN - 1] + "…"
+            self.network_label.setText(self.tr("● Ngoại tuyến: %s") % shown)
+            tip = error
+            if state.next_attempt_in is not None:
+                tip += "\n" + self.tr("Tự thử lại sau %d giây.") % round(state.next_attempt_in)
+            self.network_label.setToolTip(tip)
+            self.network_label.setStyleSheet("color: #b3261e;")
+        elif state.online:
+            self.network_label.setText(self.tr("● Trực tuyến"))
+            self.network_label.setToolTip("")
+            self.network_label.setStyleSheet("color: #1b7f3b;")
+        else:
+            self.network_label.setText(self.tr("● Đang kết nối máy chủ…"))
+            self.network_label.setStyleSheet("color: #a15c00;")
+        if state.last_sync_at is not None:
+            when = state.last_sync_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+            self.sync_label.setText(self.tr("Đồng bộ lần cuối: %s") % when)
+        else:
+            self.sync_label.setText(self.tr("Đồng bộ lần cuối: chưa có"))
+        self.pending_label.setText(self.tr("Chờ đồng bộ: %d thay đổi") % state.pending)
+        self.rejected_button.setText(self.tr("Bị từ chối: %d") % state.rejected)
+        self.rejected_button.setStyleSheet("color: #b3261e;" if state.rejected else "")
+        self.sync_now_button.setVisible(state.enrolled)
+        self.sync_now_button.setEnabled(not state.running)
+        self.sync_now_button.setText(
+            self.tr("Đang đồng bộ…")
+            if state.running
+            else self.tr("Đồng bộ ngay (%s)") % SYNC_NOW_KEY
+        )
+
+    def _on_sync_now_button_clicked(self) -> None:
+        self.sync.sync_now()
+
+    def _on_intake_dossier_received(self, _code: str) -> None:
+        self.sync.refresh()  # one more pending change
+
+    def open_rejected(self) -> RejectedDialog:
+        """Show the events the server refused (loaded off the GUI thread)."""
+        dialog = RejectedDialog(self.ctx, self)
+        dialog.dossier_requested.connect(self.open_dossier)
+        dialog.finished.connect(dialog.deleteLater)
+        self.rejected_dialog = dialog
+        dialog.open()
+        dialog.load()
+        return dialog
 
     # ------------------------------------------------------------------ state
 
@@ -178,6 +267,7 @@ class MainWindow(QMainWindow):
             if callable(save):
                 save()
         self._status_timer.stop()
+        self.sync.stop()
         self.scanner.uninstall()
         super().closeEvent(event)
 

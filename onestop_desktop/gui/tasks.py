@@ -27,6 +27,7 @@ class Lane(Enum):
 
     WRITE = "write"  # one thread: DB writes never contend
     READ = "read"  # parallel: queries, PDF rendering, network
+    SYNC = "sync"  # one thread: sync rounds (short transactions of their own, never the WRITE lane)
 
 
 class _Relay(QObject):
@@ -71,7 +72,10 @@ class _Job(QRunnable):
 
 
 class TaskRunner(QObject):
-    """The application's two lanes. ``busy_changed(bool)`` drives a busy indicator."""
+    """The application's lanes. ``busy_changed(bool)`` drives a busy indicator.
+
+    Background sync rounds (``Lane.SYNC``) do not count as busy: the clerk is not waiting on them.
+    """
 
     busy_changed = Signal(bool)
 
@@ -81,6 +85,8 @@ class TaskRunner(QObject):
         self._write.setMaxThreadCount(1)
         self._read = QThreadPool()
         self._read.setMaxThreadCount(4)
+        self._sync = QThreadPool()
+        self._sync.setMaxThreadCount(1)
         self._relays: set[_Relay] = set()
         self._running = 0
         self._busy_timer = QTimer(self)
@@ -100,13 +106,16 @@ class TaskRunner(QObject):
         handle = TaskHandle()
         relay = _Relay()
         self._relays.add(relay)
-        self._started()
+        counted = lane is not Lane.SYNC
+        if counted:
+            self._started()
 
         def finish() -> None:
             handle.done = True
             self._relays.discard(relay)
             relay.deleteLater()
-            self._finished()
+            if counted:
+                self._finished()
 
         def done(result: object) -> None:
             finish()
@@ -121,13 +130,13 @@ class TaskRunner(QObject):
 
         relay.succeeded.connect(done)
         relay.failed.connect(failed)
-        pool = self._write if lane is Lane.WRITE else self._read
+        pool = {Lane.WRITE: self._write, Lane.SYNC: self._sync}.get(lane, self._read)
         pool.start(_Job(fn, relay, handle))
         return handle
 
     def wait(self, msecs: int = 30_000) -> bool:
-        """Block until both lanes are idle (tests and shutdown only)."""
-        return self._write.waitForDone(msecs) and self._read.waitForDone(msecs)
+        """Block until every lane is idle (tests and shutdown only)."""
+        return all(p.waitForDone(msecs) for p in (self._write, self._read, self._sync))
 
     def _started(self) -> None:
         self._running += 1

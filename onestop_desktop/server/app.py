@@ -7,18 +7,22 @@ Bodies are size-checked and validated before any transaction; errors carry a Vie
 
 # No ``from __future__ import annotations``: FastAPI reads the endpoint annotations at runtime,
 # and the auth dependency is a closure it could not resolve from a string.
+import asyncio
 import logging
 import os
 import time
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onestop_desktop import __version__
@@ -37,9 +41,10 @@ from onestop_desktop.server.schemas import (
     PushRequest,
     PushResponse,
     PushResultBody,
+    ReferenceResponse,
     WhoAmI,
 )
-from onestop_desktop.services import enrollment, sync_server
+from onestop_desktop.services import enrollment, sync_reference, sync_server
 from onestop_desktop.services.enrollment import (
     AuthenticationFailed,
     DeviceIdentity,
@@ -97,10 +102,135 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
 
+        encoding = headers.get(b"content-encoding", b"identity").strip().lower()
+        if encoding not in (b"", b"identity"):
+            decoded = await _decoded_body(scope, receive, send, encoding, messages, self.limit)
+            if decoded is None:
+                return
+            scope, messages = decoded
+
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+#: Content encodings of request bodies the server decodes (responses: GZipMiddleware).
+REQUEST_ENCODINGS = (b"gzip",)
+#: Responses from this size on are gzip-compressed for clients that accept it.
+GZIP_MIN_BYTES = 1024
+#: Fallback poll period of a long-polling pull (another server process may have committed).
+LONG_POLL_INTERVAL_S = 0.2
+#: The longest wait a long-polling pull may ask for, in seconds.
+MAX_PULL_WAIT_S = 30.0
+
+
+async def _decoded_body(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    encoding: bytes,
+    messages: list[Message],
+    limit: int,
+) -> tuple[Scope, list[Message]] | None:
+    """Decompress a whole request body, refusing more than ``limit`` bytes once decompressed.
+
+    Answers 415 (unknown encoding), 400 (corrupt data) or 413 (a decompression bomb) itself and
+    returns None; otherwise the scope without ``content-encoding`` and the decoded messages.
+    """
+    if encoding not in REQUEST_ENCODINGS:
+        await _problem_asgi(
+            scope,
+            receive,
+            send,
+            415,
+            f"Kiểu nén dữ liệu '{encoding.decode('latin-1')[:20]}' không được hỗ trợ "
+            "(chỉ nhận gzip).",
+        )
+        return None
+    raw = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+    if not raw:  # nothing to decode (a body-less request that named an encoding)
+        return scope, messages
+    rest = [m for m in messages if m["type"] != "http.request"]
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(raw, limit + 1)
+        if len(body) > limit:
+            await _too_large(scope, receive, send)
+            return None
+        if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
+            raise zlib.error("truncated or trailing data")
+    except zlib.error:
+        await _problem_asgi(
+            scope, receive, send, 400, "Dữ liệu nén gửi lên bị hỏng (gzip không hợp lệ)."
+        )
+        return None
+    headers = [
+        (k, v)
+        for k, v in scope.get("headers") or []
+        if k.lower() not in (b"content-encoding", b"content-length")
+    ]
+    headers.append((b"content-length", str(len(body)).encode("ascii")))
+    decoded: Message = {"type": "http.request", "body": body, "more_body": False}
+    return {**scope, "headers": headers}, [decoded, *rest]
+
+
+async def _problem_asgi(
+    scope: Scope, receive: Receive, send: Send, status: int, detail: str
+) -> None:
+    await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+
+
+class PushSignal:
+    """Wakes long-polling pulls of this process when a push has committed.
+
+    Other server processes (several workers) are not told: waiters poll the database too.
+    """
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Event] = set()
+
+    def arm(self) -> asyncio.Event:
+        """A new waiter; arm it BEFORE looking at the database so no commit is missed."""
+        event = asyncio.Event()
+        self._waiters.add(event)
+        return event
+
+    def disarm(self, event: asyncio.Event) -> None:
+        """Forget a waiter."""
+        self._waiters.discard(event)
+
+    def notify(self) -> None:
+        """Wake every waiter (called on the event loop)."""
+        for event in self._waiters:
+            event.set()
+
+
+class PushNotifier:
+    """After a successful ``POST /v1/push`` (answered after COMMIT), wake the long polls."""
+
+    def __init__(self, app: ASGIApp, signal: PushSignal) -> None:
+        self.app = app
+        self.signal = signal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request through; notify when a push answered 200."""
+        if scope["type"] != "http" or scope.get("path") != "/v1/push":
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            if status == 200:
+                self.signal.notify()
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
@@ -155,7 +285,7 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
         min_client_protocol_from_env() if min_client_protocol is None else min_client_protocol
     )
     db = Database.open(db_url)
-    info = prepare_server(db)
+    info = prepare_server(db, starting=True)
     log.info(
         "server database ready",
         extra={"schema_revision": info.schema_revision, "loaded_bundled": info.loaded_bundled},
@@ -174,6 +304,9 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
     )
     app.state.db = db
     app.add_middleware(BodyLimit)
+    signal = PushSignal()
+    app.add_middleware(PushNotifier, signal=signal)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     _install_logging(app)
     _install_errors(app)
 
@@ -254,18 +387,23 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
         )
 
     @app.get("/v1/handshake", response_model=Handshake, responses=_ERRORS, tags=["sync"])
-    def handshake(_me: Annotated[DeviceIdentity, Depends(device)]) -> Handshake:
-        """Protocol and schema versions, the server epoch and the server clock.
+    def handshake(request: Request, me: Annotated[DeviceIdentity, Depends(device)]) -> Handshake:
+        """Protocol and schema versions, the server epoch (with its base and the last sequence
+        stored for this device, to reconcile after a restart or a restore) and the server clock.
 
         Answered to any authenticated client, even one too old to push or pull, so it can say
-        why.
+        why. The client's clock (``X-OneStop-Client-Time``) is recorded as the device's skew.
         """
+        now = datetime.now(UTC)
+        state = sync_server.handshake_state(db, me, _client_time(request), now)
         return Handshake(
             protocol=protocol.PROTOCOL_VERSION,
             min_client_protocol=min_client,
             schema=info.schema_revision,
-            epoch=epoch(),
-            server_time=datetime.now(UTC).isoformat(),
+            epoch=state.epoch,
+            epoch_base=state.epoch_base,
+            device_last_seq=state.device_last_seq,
+            server_time=now.isoformat(),
         )
 
     @app.post("/v1/push", response_model=PushResponse, responses=_PUSH_ERRORS, tags=["sync"])
@@ -293,7 +431,7 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
             for e in body.events
         ]
         try:
-            outcome = sync_server.push_events(db, me, events)
+            outcome = sync_server.push_events(db, me, events, epoch=body.epoch)
         except sync_server.PushRefused as exc:
             log.warning(
                 "push refused",
@@ -307,15 +445,42 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
                     disposition=r.disposition,
                     server_seq=r.server_seq,
                     original_disposition=r.original,
+                    occurred_at=r.clamped_at.isoformat() if r.clamped_at else None,
                 )
                 for r in outcome.results
             ],
             epoch=outcome.epoch,
         )
 
+    async def long_poll(
+        me: Annotated[DeviceIdentity, Depends(recent_client)],
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        wait: Annotated[float, Query(ge=0, le=MAX_PULL_WAIT_S)] = 0,
+    ) -> None:
+        """With ``wait`` > 0: hold the pull until an event after ``after`` is in scope, or
+        until ``wait`` seconds have passed. Async, so a waiting pull holds no worker thread;
+        woken by a push of this process, and polls the database cheaply for other processes.
+        """
+        if wait <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            woken = signal.arm()
+            try:
+                probe = await run_in_threadpool(sync_server.pull_events, db, me, after, 1)
+                remaining = deadline - loop.time()
+                if probe.events or remaining <= 0:
+                    return
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), min(remaining, LONG_POLL_INTERVAL_S))
+            finally:
+                signal.disarm(woken)
+
     @app.get("/v1/pull", response_model=PullResponse, responses=_SYNC_ERRORS, tags=["sync"])
     def pull(
         me: Annotated[DeviceIdentity, Depends(recent_client)],
+        _waited: Annotated[None, Depends(long_poll)],
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=sync_server.MAX_PULL)] = 500,
     ) -> PullResponse:
@@ -347,6 +512,23 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
             epoch=page.epoch,
         )
 
+    @app.get(
+        "/v1/reference", response_model=ReferenceResponse, responses=_ERRORS, tags=["reference"]
+    )
+    def reference(
+        me: Annotated[DeviceIdentity, Depends(device)],
+        have: Annotated[str | None, Query(max_length=128)] = None,
+    ) -> JSONResponse:
+        """Reference data (catalog, units and offices, calendar, users, the scope's devices)
+        with its content version; ``{"unchanged": true, "version"}`` when ``have`` is current.
+        """
+        snapshot = sync_reference.reference_snapshot(db, me)
+        if have == snapshot.version:
+            return JSONResponse({"version": snapshot.version, "unchanged": True, "data": None})
+        return JSONResponse(
+            {"version": snapshot.version, "unchanged": False, "data": snapshot.data}
+        )
+
     return app
 
 
@@ -374,6 +556,16 @@ def _install_logging(app: FastAPI) -> None:
                     "device_id": getattr(request.state, "device_id", None),
                 },
             )
+
+
+def _client_time(request: Request) -> datetime | None:
+    """The client's clock from ``X-OneStop-Client-Time`` (aware ISO 8601), if it sent one."""
+    raw = request.headers.get(protocol.CLIENT_TIME_HEADER, "")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
 
 
 def _problem(status: int, detail: str, headers: MutableMapping[str, str] | None = None) -> Any:

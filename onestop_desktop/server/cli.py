@@ -84,6 +84,61 @@ def cmd_revoke_device(args: argparse.Namespace) -> Result:
     return {"revoked": args.device_id}, f"Đã thu hồi máy trạm {args.device_id}."
 
 
+def cmd_devices(args: argparse.Namespace) -> Result:
+    from onestop_desktop.services.outbox import list_devices  # noqa: PLC0415
+
+    db = _db(args)
+    try:
+        devices = list_devices(db)
+    finally:
+        db.dispose()
+    data = [
+        {
+            "id": d.id,
+            "office_code": d.office_code,
+            "number": d.number,
+            "name": d.name,
+            "counter_number": d.counter_number,
+            "revoked": d.revoked,
+            "quarantined": d.quarantined,
+            "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+            "clock_skew_s": d.clock_skew_s,
+            "clock_flagged": d.clock_flagged,
+        }
+        for d in devices
+    ]
+    lines = []
+    for d in devices:
+        state = "thu hồi" if d.revoked else "tạm khóa" if d.quarantined else "hoạt động"
+        skew = (
+            f"  ĐỒNG HỒ LỆCH {d.clock_skew_s:+d} giây"
+            if d.clock_flagged and d.clock_skew_s is not None
+            else ""
+        )
+        lines.append(f"{d.office_code}  máy {d.number:<3} {state:<10} {d.name}  {d.id}{skew}")
+    return data, "\n".join(lines) or "Chưa có máy trạm nào đăng ký."
+
+
+def cmd_import_outbox(args: argparse.Namespace) -> Result:
+    from onestop_desktop.services.outbox import import_outbox  # noqa: PLC0415
+
+    db = _db(args)
+    try:
+        res = import_outbox(db, Path(args.file))
+    finally:
+        db.dispose()
+    data = {
+        "device_id": res.device_id,
+        "stored": res.stored,
+        "duplicates": res.duplicates,
+        "rejected": res.rejected,
+    }
+    return data, (
+        f"Đã nhập hộp thư đi của máy {res.device_id}: {res.stored} sự kiện mới "
+        f"({res.rejected} bị từ chối), {res.duplicates} đã có."
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``onestop server`` argument parser."""
     common = argparse.ArgumentParser(add_help=False)
@@ -118,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("revoke-device", cmd_revoke_device, "thu hồi máy trạm đã đăng ký")
     sp.add_argument("device_id")
+
+    add("devices", cmd_devices, "liệt kê máy trạm (trạng thái, lần cuối kết nối, lệch đồng hồ)")
+
+    sp = add(
+        "import-outbox",
+        cmd_import_outbox,
+        "nhập hộp thư đi có chữ ký của máy trạm bị thu hồi/tạm khóa (sau khi xem xét)",
+    )
+    sp.add_argument("file")
     return p
 
 

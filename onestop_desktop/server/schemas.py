@@ -40,6 +40,8 @@ class Handshake(_Strict):
     min_client_protocol: int
     schema_revision: str = Field(alias="schema")
     epoch: str
+    epoch_base: int = 0
+    device_last_seq: int = 0
     server_time: str
 
 
@@ -156,6 +158,7 @@ class PushResultBody(_Strict):
     disposition: str
     server_seq: int
     original_disposition: str
+    occurred_at: str | None = None  # the stored time, when the server clamped a future one
 
 
 class PushResponse(_Strict):
@@ -188,3 +191,103 @@ class PullResponse(_Strict):
     next: int
     more: bool
     epoch: str
+
+
+class ReferenceDocument(_Strict):
+    """A document required by a procedure."""
+
+    position: int
+    name: str
+    originals: int
+    certified_copies: int
+    photocopies: int
+
+
+class ReferenceProcedure(_Strict):
+    """A catalog entry (retired ones too: dossiers may still name them)."""
+
+    code: str
+    name: str
+    field: str
+    level: str
+    processing_days: int
+    time_unit: str
+    fee: int
+    fee_note: str
+    online_level: str
+    legal_basis: str
+    active: bool
+    retired_at: str | None
+    documents: list[ReferenceDocument]
+
+
+class ReferenceUnit(_Strict):
+    """An administrative unit."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    valid_from: str | None
+    valid_to: str | None
+    replaced_by: str | None
+
+
+class ReferenceOffice(_Strict):
+    """A receiving office."""
+
+    code: str
+    name: str
+    unit_code: str | None
+    parent_name: str
+    address: str
+    phone: str
+
+
+class ReferenceDay(_Strict):
+    """A calendar override (``holiday`` / ``workday``)."""
+
+    day: str
+    kind: str
+    note: str
+
+
+class ReferenceUser(_Strict):
+    """A user account."""
+
+    id: str
+    username: str
+    full_name: str
+    role: str
+    active: bool
+
+
+class ReferenceDevice(_Strict):
+    """An enrolled device of the caller's scope (no secret)."""
+
+    id: str
+    number: int
+    office_code: str
+    name: str
+    counter_number: int | None
+    revoked: bool
+    quarantined: bool
+
+
+class ReferenceData(_Strict):
+    """Everything a workstation needs to work offline; the server wins."""
+
+    procedures: list[ReferenceProcedure]
+    admin_units: list[ReferenceUnit]
+    offices: list[ReferenceOffice]
+    calendar_days: list[ReferenceDay]
+    users: list[ReferenceUser]
+    devices: list[ReferenceDevice]
+
+
+class ReferenceResponse(_Strict):
+    """``GET /v1/reference?have=V``: ``unchanged`` (no data) when V is the current version."""
+
+    version: str
+    unchanged: bool
+    data: ReferenceData | None = None

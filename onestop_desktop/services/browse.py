@@ -41,7 +41,7 @@ from onestop_desktop.domain.dossier import (
 )
 from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.services.context import Workstation
-from onestop_desktop.services.dossiers import DossierView, _load, view_of
+from onestop_desktop.services.dossiers import DossierView, _load, possible_duplicates, view_of
 from onestop_desktop.services.lookup import search
 from onestop_desktop.store.models import DeviceRow, DossierRow, EventRow, OfficeRow, UserRow
 
@@ -303,6 +303,9 @@ class DossierDetail:
     proposed_new_due: date
     day_end: time  # the office's closing time: a new appointment's time of day
     as_of: datetime
+    #: Other open dossiers of the same citizen (ID number) and procedure — e.g. received at
+    #: two offices while offline (SYNC-FAULTS 28): both kept, flagged; merging is explicit.
+    duplicates: tuple[str, ...] = ()
 
     @property
     def status(self) -> Status:
@@ -321,10 +324,12 @@ def dossier_detail(ws: Workstation, code: str) -> DossierDetail:
         state = _load(s, code)
         cal = ws.calendar(s)
         timeline = _timeline(s, state.id)
+        duplicates = possible_duplicates(s, state)
     late = is_overdue(state, now)
     today = business_date(now)
     return DossierDetail(
-        dossier=view_of(state),
+        dossier=view_of(state, possible_duplicate=bool(duplicates)),
+        duplicates=tuple(duplicates),
         email=state.email,
         note=state.note,
         reason=state.reason,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import VN_TZ, TimeUnit, WorkCalendar
@@ -268,9 +268,70 @@ def _load(s: Session, code: str) -> DossierState:
 
 
 def get_dossier(ws: Workstation, code: str) -> DossierView:
-    """One dossier by its exact code."""
+    """One dossier by its exact code (flagged when it may duplicate another open one)."""
     with ws.db.read() as s:
-        return view_of(_load(s, code))
+        state = _load(s, code)
+        return view_of(state, possible_duplicate=bool(possible_duplicates(s, state)))
+
+
+def possible_duplicates(s: Session, state: DossierState) -> list[str]:
+    """Codes of the OTHER open dossiers of the same ID number and procedure (sorted).
+
+    Derived from the data, so every node holding both dossiers flags them alike, however they
+    arrived (two offices receiving the same citizen offline, SYNC-FAULTS 28). Nothing is merged
+    automatically: a clerk withdraws the extra one with a reason, an audited event.
+    """
+    if state.status not in OPEN_STATUSES:
+        return []
+    return sorted(
+        open_duplicates(
+            s, id_number=state.id_number, procedure_code=state.procedure_code, exclude_id=state.id
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Open dossiers of one citizen and procedure (more than one)."""
+
+    id_number: str
+    procedure_code: str
+    codes: tuple[str, ...]
+    offices: tuple[str, ...]
+
+
+def duplicate_groups(ws: Workstation, limit: int = 500) -> list[DuplicateGroup]:
+    """Every group of possible duplicates held here (a scan of the open dossiers)."""
+    open_values = [st.value for st in OPEN_STATUSES]
+    with ws.db.read() as s:
+        keys = s.execute(
+            select(DossierRow.id_number, DossierRow.procedure_code)
+            .where(DossierRow.status.in_(open_values), DossierRow.id_number.is_not(None))
+            .group_by(DossierRow.id_number, DossierRow.procedure_code)
+            .having(func.count() > 1)
+            .order_by(DossierRow.id_number, DossierRow.procedure_code)
+            .limit(limit)
+        ).all()
+        groups = []
+        for id_number, procedure in keys:
+            rows = s.execute(
+                select(DossierRow.code, DossierRow.office_code)
+                .where(
+                    DossierRow.id_number == id_number,
+                    DossierRow.procedure_code == procedure,
+                    DossierRow.status.in_(open_values),
+                )
+                .order_by(DossierRow.code)
+            ).all()
+            groups.append(
+                DuplicateGroup(
+                    id_number=str(id_number),
+                    procedure_code=str(procedure),
+                    codes=tuple(str(r[0]) for r in rows),
+                    offices=tuple(sorted({str(r[1]) for r in rows})),
+                )
+            )
+    return groups
 
 
 def advance(

@@ -223,6 +223,11 @@ def office_scope(s: Session, office_code: str) -> tuple[str, ...]:
     return (office_code, *sorted(others - {office_code}))
 
 
+def device_identity(s: Session, device: DeviceRow) -> DeviceIdentity:
+    """The identity (and scope) of a device row, whatever its state (admin use)."""
+    return _identity(s, device)
+
+
 def _identity(s: Session, device: DeviceRow) -> DeviceIdentity:
     unit_code = s.scalar(select(OfficeRow.unit_code).where(OfficeRow.code == device.office_code))
     level = s.scalar(select(AdminUnitRow.level).where(AdminUnitRow.code == unit_code))
@@ -245,6 +250,7 @@ __all__ = [
     "Enrollment",
     "EnrollmentRefused",
     "authenticate",
+    "device_identity",
     "digest",
     "enroll",
     "issue_token",

@@ -182,6 +182,10 @@ class Report:
     units: list[UnitReport]
     total: Figures
     catalog: list[CatalogShare]
+    #: The last completed sync with the server (None: never synced, or a stand-alone PC) and
+    #: this workstation's changes not yet on the server: a report says what it may miss.
+    synced_at: datetime | None = None
+    unsynced: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape: ``{"units": [...], "total": {...}, "catalog": [...]}``."""
@@ -193,6 +197,8 @@ class Report:
             "data_as_of": (
                 self.data_as_of.astimezone(VN_TZ).isoformat() if self.data_as_of else None
             ),
+            "synced_at": (self.synced_at.astimezone(VN_TZ).isoformat() if self.synced_at else None),
+            "unsynced": self.unsynced,
             "units": [u.to_json() for u in self.units],
             "total": self.total.to_json(),
             "catalog": [c.to_json() for c in self.catalog],
@@ -329,6 +335,7 @@ def build_report(
             total.add(figs)
         catalog = _catalog_shares(procs.values())
         data_as_of = _data_as_of(s)
+        synced_at, unsynced = _sync_state(s)
     level_order = {"province": 0, "district": 1, "ward": 2}
     ordered = sorted(per_unit.values(), key=lambda u: (level_order.get(u.level, 3), u.unit_name))
     return Report(
@@ -337,6 +344,8 @@ def build_report(
         unit_code=unit_code,
         as_of=ws.now(),
         data_as_of=data_as_of,
+        synced_at=synced_at,
+        unsynced=unsynced,
         units=ordered,
         total=total,
         catalog=catalog,
@@ -390,6 +399,19 @@ def _data_as_of(s: Session) -> datetime | None:
     if not packed:
         return None
     return datetime.fromtimestamp(Hlc.unpack(packed).wall_ms / 1000, tz=UTC)
+
+
+def _sync_state(s: Session) -> tuple[datetime | None, int]:
+    """(last completed sync, changes not yet on the server) — O(1), from settings."""
+    values = repo.get_settings(
+        s, repo.LAST_SYNC_AT, repo.NEXT_DEVICE_SEQ, repo.ACKED_DEVICE_SEQ, repo.SERVER_URL
+    )
+    if not values.get(repo.SERVER_URL):
+        return None, 0
+    issued = int(values.get(repo.NEXT_DEVICE_SEQ) or "1") - 1
+    acked = int(values.get(repo.ACKED_DEVICE_SEQ) or "0")
+    last = values.get(repo.LAST_SYNC_AT)
+    return (datetime.fromisoformat(last) if last else None), max(issued - acked, 0)
 
 
 def _catalog_shares(procs: Iterable[ProcedureRow]) -> list[CatalogShare]:
@@ -469,4 +491,12 @@ def format_report(rep: Report) -> str:
         )
     as_of = rep.data_as_of.astimezone(VN_TZ) if rep.data_as_of else rep.as_of.astimezone(VN_TZ)
     lines.append(f"Số liệu tính đến {as_of:%H:%M ngày %d/%m/%Y}.")
+    if rep.synced_at is not None:
+        synced = rep.synced_at.astimezone(VN_TZ)
+        lines.append(f"Đồng bộ với máy chủ lần cuối lúc {synced:%H:%M ngày %d/%m/%Y}.")
+    if rep.unsynced:
+        lines.append(
+            f"Còn {vn_int(rep.unsynced)} thay đổi của máy này chưa đồng bộ lên máy chủ; "
+            "số liệu của các máy khác chỉ có đến lần đồng bộ cuối."
+        )
     return "\n".join(lines)

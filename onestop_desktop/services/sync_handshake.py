@@ -8,9 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from onestop_desktop.errors import EnvironmentFault
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.sync import protocol
 from onestop_desktop.sync.client import SyncClient
+
+
+class EpochChangedError(EnvironmentFault):
+    """The server's epoch changed during a round (it restarted); reconcile, then sync again."""
+
+    def __init__(self, epoch: str | None = None) -> None:
+        super().__init__(
+            "Máy chủ vừa khởi động lại hoặc được khôi phục; máy trạm sẽ đối chiếu và gửi lại "
+            "những gì máy chủ còn thiếu."
+        )
+        self.epoch = epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +38,8 @@ class HandshakeInfo:
     epoch: str
     server_time: datetime
     skew: timedelta
+    epoch_base: int | None = None  # None: a server that does not say (no reconciliation)
+    device_last_seq: int | None = None
 
     @property
     def clock_skewed(self) -> bool:
@@ -40,7 +54,7 @@ def handshake(ws: Workstation, client: SyncClient) -> HandshakeInfo:
         sync.client.ProtocolMismatch: client or server too old (nothing changed locally).
         sync.client.ServerUnreachable / ServerFault / Refused: as for any call.
     """
-    answer = client.handshake()
+    answer = client.handshake(ws.now())
     server_time: datetime = answer["server_time"]
     return HandshakeInfo(
         protocol=int(answer["protocol"]),
@@ -49,6 +63,8 @@ def handshake(ws: Workstation, client: SyncClient) -> HandshakeInfo:
         epoch=str(answer["epoch"]),
         server_time=server_time,
         skew=ws.now() - server_time,
+        epoch_base=answer.get("epoch_base"),
+        device_last_seq=answer.get("device_last_seq"),
     )
 
 
@@ -64,4 +80,4 @@ def skew_warning(info: HandshakeInfo) -> str | None:
     )
 
 
-__all__ = ["HandshakeInfo", "handshake", "skew_warning"]
+__all__ = ["EpochChangedError", "HandshakeInfo", "handshake", "skew_warning"]

@@ -25,6 +25,7 @@ it is pushed).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,11 +33,14 @@ from typing import Any
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from onestop_desktop import faults
 from onestop_desktop.domain import dossier as dossier_domain
 from onestop_desktop.domain.dossier import DossierState, Event, EventType
 from onestop_desktop.domain.errors import DomainError
+from onestop_desktop.domain.hlc import Hlc, HlcClock
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.server_setup import SERVER_EPOCH
+from onestop_desktop.services.sync_handshake import EpochChangedError
 from onestop_desktop.store import repo
 from onestop_desktop.store.models import DossierRow, EventRow
 from onestop_desktop.sync.client import ServerFault, SyncClient
@@ -79,11 +83,15 @@ def pull_all(ws: Workstation, client: SyncClient, page: int = DEFAULT_PAGE) -> P
     """
     page = max(1, min(page, MAX_PAGE))
     pulled = pages = 0
+    with ws.db.read() as s:
+        known_epoch = repo.get_setting(s, SERVER_EPOCH)
     while True:
         after = cursor(ws)
         answer = client.pull(after, page)
         events, next_seq, more = parse_page(client, answer, after)
         epoch = answer.get("epoch")
+        if isinstance(epoch, str) and epoch and known_epoch and epoch != known_epoch:
+            raise EpochChangedError(epoch)  # the server restarted: reconcile before applying
         pulled += apply_page(ws, events, next_seq, epoch=epoch if isinstance(epoch, str) else None)
         pages += 1
         if not more or next_seq <= after:
@@ -205,8 +213,35 @@ def apply_page(
         values = {PULL_CURSOR: str(max(current, next_seq))}
         if epoch:
             values[SERVER_EPOCH] = epoch
+        merged = _merge_hlc(s, [p.event.hlc for p in fresh_page])
+        if merged:
+            values[repo.HLC_LAST] = merged
         repo.put_settings(s, values)
+        faults.checkpoint(faults.CLIENT_PULL_BEFORE_COMMIT)
         return len(receipts)
+
+
+def _merge_hlc(s: Session, remote: list[str]) -> str | None:
+    """This device's HLC after receiving the page's latest time (so a later local edit wins).
+
+    Without it a field edited here after pulling an edit from a device whose clock is ahead
+    would lose to that older edit (last-writer-wins compares HLCs).
+    """
+    latest = max(remote, default=None)
+    device = repo.get_setting(s, repo.DEVICE_ID)
+    if latest is None or not device:
+        return None
+    try:
+        remote_hlc = Hlc.unpack(latest)
+        last = repo.get_setting(s, repo.HLC_LAST)
+        clock = HlcClock(device, _now_ms, Hlc.unpack(last) if last else None)
+        return clock.receive(remote_hlc).pack()
+    except (ValueError, OverflowError):
+        return None  # a malformed or absurd remote time is not merged
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def _out_of_order(s: Session, dossier_ids: list[str], current: int) -> set[str]:

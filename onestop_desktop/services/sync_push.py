@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 
+from onestop_desktop import faults
 from onestop_desktop.errors import UserError
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.server_setup import SERVER_EPOCH
+from onestop_desktop.services.sync_handshake import EpochChangedError
 from onestop_desktop.store import repo
 from onestop_desktop.store.models import EventRow
 from onestop_desktop.sync.client import RequestRejected, ServerFault, SyncClient
@@ -116,10 +119,16 @@ def push_pending(ws: Workstation, client: SyncClient, batch: int = DEFAULT_BATCH
                 raise PushGap(int(exc.body["expected_seq"]), rows[0]["device_seq"]) from exc
             if exc.status_code == 409 and exc.body.get("quarantined"):
                 raise DeviceQuarantinedError(exc.detail) from exc
+            if exc.status_code == 409 and exc.body.get("epoch_changed"):
+                raise EpochChangedError(str(exc.body.get("epoch") or "")) from exc
             raise
         receipts = _receipts(client, answer, rows)
+        faults.checkpoint(faults.CLIENT_PUSH_AFTER_ANSWER)
         with ws.db.write() as s:
-            repo.mark_pushed(s, [(i, seq, d) for i, seq, d, _dup in receipts])
+            repo.mark_pushed(s, [(i, seq, d) for i, seq, d, _dup, _at in receipts])
+            clamped = [{"b_id": i, "b_at": at} for i, _s, _d, _dup, at in receipts if at]
+            if clamped:  # the server stored a clamped time (this clock is fast): keep the same
+                s.connection().execute(_SET_OCCURRED_AT, clamped)
             acked = int(repo.get_setting(s, repo.ACKED_DEVICE_SEQ, "0") or "0")
             values = {repo.ACKED_DEVICE_SEQ: str(max(acked, rows[-1]["device_seq"]))}
             if isinstance(answer.get("epoch"), str) and answer["epoch"]:
@@ -132,15 +141,22 @@ def push_pending(ws: Workstation, client: SyncClient, batch: int = DEFAULT_BATCH
     return PushSummary(pushed=pushed, duplicates=duplicates, rejected=rejected)
 
 
+_EVENTS = EventRow.__table__
+assert isinstance(_EVENTS, Table)  # noqa: S101 - declarative tables are Tables
+_SET_OCCURRED_AT = (
+    update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(occurred_at=bindparam("b_at"))
+)
+
+
 def _receipts(
     client: SyncClient, answer: dict[str, Any], rows: list[dict[str, Any]]
-) -> list[tuple[str, int, str, bool]]:
-    """(event id, server_seq, disposition to store, was a duplicate) for every sent event."""
+) -> list[tuple[str, int, str, bool, datetime | None]]:
+    """(event id, server_seq, disposition to store, was a duplicate, clamped time) per event."""
     bad = ServerFault(f"Máy chủ {client.base_url} trả lời đồng bộ không hợp lệ; thử lại sau.")
     results = answer.get("results")
     if not isinstance(results, list):
         raise bad
-    got: dict[str, tuple[int, str, bool]] = {}
+    got: dict[str, tuple[int, str, bool, datetime | None]] = {}
     for item in results:
         if not isinstance(item, dict):
             raise bad
@@ -151,7 +167,12 @@ def _receipts(
             raise bad
         if not isinstance(disposition, str) or not isinstance(original, str):
             raise bad
-        got[event_id] = (seq, original, disposition == "duplicate")
+        at = item.get("occurred_at")
+        try:
+            clamped = datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            raise bad from None
+        got[event_id] = (seq, original, disposition == "duplicate", clamped)
     ids = [str(r["id"]) for r in rows]
     if set(got) != set(ids):
         raise bad

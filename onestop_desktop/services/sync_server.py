@@ -17,17 +17,19 @@ One transaction per push batch (``push_events``):
      admin resolves it. The server keeps the events it had; the clone keeps its own in its
      outbox (still pending) — so both sets are kept for review, none is lost or merged;
    - a gap (``device_seq`` ≠ last stored + 1) → 409 with ``expected_seq``, nothing applied;
-   - otherwise the event is checked with the domain reducer against the server's projection
-     (the same ``dossiers`` table and repo functions as the workstation) and the device's scope:
-     a change the state machine refuses, or a change of a dossier outside the device's scope, is
-     stored as ``rejected:<reason>`` (never dropped; the projection is left alone); otherwise it
-     is ``applied`` and the projection updated.
+   - otherwise its time is clamped to the receipt time when it lies in the future by more
+     than the allowed skew (a fast clock), and it is checked with the domain reducer against
+     the server's projection (the same ``dossiers`` table and repo functions as the
+     workstation) and the device's scope. Every event is STORED, never dropped, with a
+     disposition: ``applied`` (the projection updated); ``superseded`` (a field edit older on
+     (HLC, device) than the one applied — last writer wins per field); ``rejected:conflict``
+     (a status change the state machine refuses on the server's current state, e.g. another
+     counter moved the dossier first); ``rejected:scope`` (a dossier — or a creation — of an
+     office outside the device's scope); ``rejected:unknown`` (a dossier the server does not
+     hold: its creation never arrived or was rejected); ``rejected:invalid`` / ``rejected:code``
+     (a malformed event, an unknown procedure, a dossier code already in use). A rejected event
+     never blocks the queue and is shown to its author and to supervisors.
 
-   An event that cannot be stored at all — it names a dossier the server does not know, or
-   creates one outside the device's scope, with a code already in use, or for an unknown
-   procedure — refuses the whole batch (403/409, nothing kept): ``events.dossier_id`` is a
-   foreign key of ``dossiers``, so there is no projection row to hang a rejected event on.
-   (Keeping those as rejected needs that key relaxed; see the sync issue.)
 3. The answer is built before COMMIT but sent only after it (the caller returns after the
    ``with`` block has committed).
 
@@ -37,28 +39,35 @@ dossier's office is in the device's scope, a page at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onestop_desktop.domain.dossier import DossierState, Event, EventType, reduce
+from onestop_desktop import faults
+from onestop_desktop.domain.dossier import DossierState, Event, EventType, is_superseded, reduce
 from onestop_desktop.domain.errors import DomainError, TransitionError
 from onestop_desktop.errors import UserError
 from onestop_desktop.services.enrollment import DeviceIdentity
-from onestop_desktop.services.server_setup import SERVER_EPOCH, SERVER_SEQ_LAST
+from onestop_desktop.services.server_setup import EPOCH_BASE, SERVER_EPOCH, SERVER_SEQ_LAST
 from onestop_desktop.store import repo
 from onestop_desktop.store.db import Database
 from onestop_desktop.store.models import DeviceRow, DossierRow, EventRow, ProcedureRow, Setting
+from onestop_desktop.sync.protocol import MAX_CLOCK_SKEW
 
 MAX_BATCH = 500
 APPLIED = "applied"
 DUPLICATE = "duplicate"
-REJECTED_TRANSITION = "rejected:transition"
+SUPERSEDED = "superseded"  # a field edit older (HLC, device) than the applied one
+REJECTED_CONFLICT = "rejected:conflict"
 REJECTED_INVALID = "rejected:invalid"
 REJECTED_SCOPE = "rejected:scope"
+REJECTED_UNKNOWN = "rejected:unknown"
+REJECTED_CODE = "rejected:code"
 _CREATION = (EventType.RECEIVED, EventType.IMPORTED)
 
 
@@ -98,10 +107,22 @@ class DeviceQuarantined(DeviceForked):
     """The device is quarantined: nothing it sends is accepted until an admin resolves it."""
 
 
-class OutOfScope(PushRefused):
-    """The batch creates a dossier in an office outside the device's scope."""
+class EpochChanged(PushRefused):
+    """The batch was prepared against another server epoch (the server restarted or was restored).
 
-    status = 403
+    The client reconciles with the new epoch (handshake) before pushing again.
+    """
+
+    def __init__(self, epoch: str) -> None:
+        super().__init__(
+            "Máy chủ đã khởi động lại hoặc được khôi phục; máy trạm cần đối chiếu lại "
+            "trước khi gửi."
+        )
+        self.epoch = epoch
+
+    def body(self) -> dict[str, object]:
+        """The JSON answer, with the server's current epoch."""
+        return {"detail": str(self), "epoch_changed": True, "epoch": self.epoch}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +133,8 @@ class PushResult:
     disposition: str  # applied | duplicate | rejected:<reason>
     server_seq: int
     original: str  # the stored disposition (differs from ``disposition`` for a duplicate)
+    #: The event time the server stored when it clamped a time in the future (a fast clock).
+    clamped_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,19 +145,36 @@ class PushOutcome:
     epoch: str
 
 
-def push_events(db: Database, device: DeviceIdentity, events: Sequence[Event]) -> PushOutcome:
+def push_events(
+    db: Database,
+    device: DeviceIdentity,
+    events: Sequence[Event],
+    *,
+    epoch: str | None = None,
+    now: datetime | None = None,
+    review: bool = False,
+) -> PushOutcome:
     """Store a batch of ``device``'s events in one transaction (see the module docstring).
 
-    ``events`` carry ``device.device_id`` (the caller takes it from the credentials).
+    ``events`` carry ``device.device_id`` (the caller takes it from the credentials); ``epoch``
+    is the server epoch the client last reconciled with (refused when it is not the current
+    one); ``now`` is the receipt time (event times later than it by more than the allowed
+    clock skew are clamped to it). ``review``: an admin imports the outbox of a revoked or
+    quarantined device (services/outbox.py), so its state does not refuse the batch.
 
     Raises:
-        SequenceGap, DeviceForked, DeviceQuarantined, OutOfScope, PushRefused: the batch was
+        SequenceGap, DeviceForked, DeviceQuarantined, EpochChanged, PushRefused: the batch was
             refused and nothing of it stored.
     """
+    received = now or datetime.now(UTC)
     try:
         with db.write() as s:
-            results = _push(s, device, events)
-            epoch = repo.get_setting(s, SERVER_EPOCH) or ""
+            current = repo.get_setting(s, SERVER_EPOCH) or ""
+            if epoch and epoch != current:
+                raise EpochChanged(current)
+            results = _push(s, device, events, received, review=review)
+            epoch = current
+            faults.checkpoint(faults.SERVER_PUSH_BEFORE_COMMIT)
     except DeviceQuarantined:
         raise
     except DeviceForked:
@@ -147,10 +187,17 @@ def push_events(db: Database, device: DeviceIdentity, events: Sequence[Event]) -
     return PushOutcome(results=results, epoch=epoch)
 
 
-def _push(s: Session, device: DeviceIdentity, events: Sequence[Event]) -> list[PushResult]:
+def _push(
+    s: Session,
+    device: DeviceIdentity,
+    events: Sequence[Event],
+    received: datetime,
+    *,
+    review: bool = False,
+) -> list[PushResult]:
     me = device.device_id
     row = s.execute(select(DeviceRow).where(DeviceRow.id == me).with_for_update()).scalar_one()
-    if row.quarantined or row.revoked_at is not None:
+    if not review and (row.quarantined or row.revoked_at is not None):
         raise DeviceQuarantined(
             "Máy trạm này đang bị tạm khóa đồng bộ (phát hiện hai máy dùng chung một danh tính); "
             "hãy liên hệ quản trị viên máy chủ."
@@ -179,8 +226,9 @@ def _push(s: Session, device: DeviceIdentity, events: Sequence[Event]) -> list[P
     results: list[PushResult] = []
     receipts: list[tuple[Event, int, str]] = []
     states: dict[str, DossierState | None] = {}
-    for ev in ordered:
-        old = by_id.get(ev.id)
+    for sent in ordered:
+        old = by_id.get(sent.id)
+        ev = sent
         if old is not None:
             if old.device_id != me or old.device_seq != ev.device_seq:
                 raise PushRefused(
@@ -198,10 +246,14 @@ def _push(s: Session, device: DeviceIdentity, events: Sequence[Event]) -> list[P
         if ev.device_seq != expected:
             raise SequenceGap(expected)
         expected += 1
+        clamped = None
+        if ev.occurred_at > received + MAX_CLOCK_SKEW:  # a fast clock: never a future time
+            ev = dataclasses.replace(ev, occurred_at=received)
+            clamped = received
         disposition = _apply(s, device, ev, states)
         next_seq += 1
         receipts.append((ev, next_seq, disposition))
-        results.append(PushResult(ev.id, disposition, next_seq, disposition))
+        results.append(PushResult(ev.id, disposition, next_seq, disposition, clamped))
     repo.insert_received_events(s, receipts)
     counter.value = str(next_seq)
     return results
@@ -223,42 +275,85 @@ def _state(
 def _apply(
     s: Session, device: DeviceIdentity, ev: Event, states: dict[str, DossierState | None]
 ) -> str:
-    """Validate and project one new event; return its disposition."""
+    """Validate and project one new event; return its disposition (it is stored either way)."""
     state = _state(s, ev.dossier_id, states)
-    creation = ev.type in _CREATION
-    if state is None and not creation:
-        raise PushRefused(
-            f"Máy chủ không có hồ sơ {ev.dossier_id} mà sự kiện {ev.id} thay đổi; "
-            "hãy đồng bộ lại sau khi hồ sơ được gửi lên."
-        )
+    if ev.type in _CREATION:
+        return _create(s, device, ev, state, states)
+    if state is None:
+        return REJECTED_UNKNOWN  # its creation never reached the server, or was rejected
+    if state.office_code not in device.scope:
+        return REJECTED_SCOPE
+    if is_superseded(state, ev):
+        return SUPERSEDED
+    try:
+        new = reduce(state, ev)
+    except TransitionError:
+        return REJECTED_CONFLICT  # valid where it was made, no longer on the server's state
+    except (DomainError, KeyError, ValueError, TypeError):
+        return REJECTED_INVALID
+    repo.save_dossier(s, new)
+    states[ev.dossier_id] = new
+    return APPLIED
+
+
+def _create(
+    s: Session,
+    device: DeviceIdentity,
+    ev: Event,
+    state: DossierState | None,
+    states: dict[str, DossierState | None],
+) -> str:
     if state is not None:
-        if state.office_code not in device.scope:
-            return REJECTED_SCOPE
-        try:
-            new = reduce(state, ev)
-        except TransitionError:
-            return REJECTED_TRANSITION
-        except (DomainError, KeyError, ValueError, TypeError):
-            return REJECTED_INVALID
-        repo.save_dossier(s, new)
-        states[ev.dossier_id] = new
-        return APPLIED
-    office = ev.payload.get("office_code")
-    if office not in device.scope:
-        raise OutOfScope(
-            f"Máy trạm không được tiếp nhận hồ sơ cho cơ quan '{office}' (ngoài phạm vi)."
-        )
+        return REJECTED_CONFLICT  # the dossier exists already (a replayed creation)
+    if ev.payload.get("office_code") not in device.scope:
+        return REJECTED_SCOPE
     try:
         new = reduce(None, ev)
-    except (DomainError, KeyError, ValueError, TypeError) as exc:
-        raise PushRefused(f"Sự kiện tạo hồ sơ {ev.id} không hợp lệ: {exc}") from None
+    except (DomainError, KeyError, ValueError, TypeError):
+        return REJECTED_INVALID
     if s.get(ProcedureRow, new.procedure_code) is None:
-        raise PushRefused(f"Máy chủ không có thủ tục '{new.procedure_code}' trong danh mục.")
+        return REJECTED_INVALID
     if s.scalar(select(DossierRow.id).where(DossierRow.code == new.code)) is not None:
-        raise PushRefused(f"Mã hồ sơ {new.code} đã được dùng cho một hồ sơ khác trên máy chủ.")
+        # Codes are unique offline by construction (per-device slices); this is the tripwire.
+        return REJECTED_CODE
     repo.insert_dossiers(s, [new])
     states[ev.dossier_id] = new
     return APPLIED
+
+
+@dataclass(frozen=True, slots=True)
+class EpochState:
+    """What a handshake tells a client about the server's epoch and this device's log."""
+
+    epoch: str
+    epoch_base: int  # the last server sequence held when this epoch began
+    device_last_seq: int  # the highest device sequence of this device stored here
+
+
+def handshake_state(
+    db: Database, device: DeviceIdentity, client_time: datetime | None, now: datetime | None = None
+) -> EpochState:
+    """The epoch figures; records the device's clock skew (flagged over five minutes).
+
+    Sync is never refused for skew: the skew is only stored on the device row (``onestop server
+    devices`` lists it) and event times in the future are clamped at push.
+    """
+    received = now or datetime.now(UTC)
+    with db.write() as s:
+        settings = repo.get_settings(s, SERVER_EPOCH, EPOCH_BASE)
+        last = s.scalar(
+            select(func.max(EventRow.device_seq)).where(EventRow.device_id == device.device_id)
+        )
+        row = s.get(DeviceRow, device.device_id)
+        if row is not None:
+            row.last_seen_at = received
+            if client_time is not None:
+                row.clock_skew_s = round((client_time - received).total_seconds())
+    return EpochState(
+        epoch=settings.get(SERVER_EPOCH) or "",
+        epoch_base=int(settings.get(EPOCH_BASE) or "0"),
+        device_last_seq=int(last or 0),
+    )
 
 
 MAX_PULL = 1000
@@ -337,15 +432,23 @@ __all__ = [
     "DUPLICATE",
     "MAX_BATCH",
     "MAX_PULL",
+    "REJECTED_CODE",
+    "REJECTED_CONFLICT",
+    "REJECTED_INVALID",
+    "REJECTED_SCOPE",
+    "REJECTED_UNKNOWN",
+    "SUPERSEDED",
     "DeviceForked",
     "DeviceQuarantined",
-    "OutOfScope",
+    "EpochChanged",
+    "EpochState",
     "PullPage",
     "PulledEvent",
     "PushOutcome",
     "PushRefused",
     "PushResult",
     "SequenceGap",
+    "handshake_state",
     "pull_events",
     "push_events",
 ]

@@ -149,6 +149,8 @@ class DeviceRow(Base):
     enrolled_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     quarantined: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    clock_skew_s: Mapped[int | None] = mapped_column(Integer)  # device minus server, last seen
+    last_seen_at: Mapped[datetime | None] = mapped_column()
 
 
 class EnrollTokenRow(Base):
@@ -279,6 +281,8 @@ class DossierRow(Base):
     rating_reason: Mapped[str | None] = mapped_column(Text)
     print_count: Mapped[int] = mapped_column(Integer, default=0)
     flags: Mapped[str] = mapped_column(String(100), default="")
+    # {field: "<hlc>|<device id>"} of the last applied edit per free field (LWW, see domain).
+    field_clock: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column()
 
@@ -297,9 +301,18 @@ class EventRow(Base):
             sqlite_where=text("server_seq IS NOT NULL"),
             postgresql_where=text("server_seq IS NOT NULL"),
         ),
+        # The status bar counts (and lists) rejected events without scanning the log.
+        Index(
+            "ix_events_rejected",
+            "occurred_at",
+            sqlite_where=text("disposition LIKE 'rejected%'"),
+            postgresql_where=text("disposition LIKE 'rejected%'"),
+        ),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    dossier_id: Mapped[str] = mapped_column(String(36), ForeignKey("dossiers.id"), index=True)
+    # No foreign key: the server keeps every event it receives, also one naming a dossier it
+    # does not hold (stored as rejected), and workstations store the rejected events they pull.
+    dossier_id: Mapped[str] = mapped_column(String(36), index=True)
     type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column()

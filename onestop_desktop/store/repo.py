@@ -42,6 +42,7 @@ DEVICE_NUMBER = "device_number"
 NEXT_DEVICE_SEQ = "next_device_seq"
 ACKED_DEVICE_SEQ = "acked_device_seq"  # the last own event the server confirmed (sync, #4)
 HLC_LAST = "hlc_last"
+LAST_SYNC_AT = "last_sync_at"  # UTC ISO time of the last completed sync round
 CUTOFF = "cutoff"
 CATALOG_VERSION = "catalog_version"  # bumped by every catalog change: caches compare it
 CALENDAR_VERSION = "calendar_version"  # likewise for calendar overrides and office hours
@@ -227,6 +228,11 @@ def dossier_values(state: DossierState) -> dict[str, Any]:
         "rating_reason": state.rating_reason,
         "print_count": state.print_count,
         "flags": "",
+        "field_clock": (
+            json.dumps(dict(sorted(state.field_clock.items())), separators=(",", ":"))
+            if state.field_clock
+            else None
+        ),
         "version": state.version,
         "updated_at": state.updated_at or state.received_at,
     }
@@ -268,6 +274,7 @@ def state_of(row: DossierRow) -> DossierState:
         print_count=row.print_count,
         version=row.version,
         updated_at=row.updated_at,
+        field_clock=json.loads(row.field_clock) if row.field_clock else {},
     )
 
 

@@ -17,7 +17,11 @@ Every request carries ``X-OneStop-Protocol``: this build's protocol version.
 
 from __future__ import annotations
 
+import gzip
+import json as jsonlib
+import ssl
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
@@ -27,6 +31,10 @@ from onestop_desktop.errors import EnvironmentFault, UserError
 from onestop_desktop.sync import protocol
 
 DEFAULT_TIMEOUT = 10.0
+#: Request bodies from this size on are sent gzip-compressed (``Content-Encoding: gzip``).
+COMPRESS_MIN_BYTES = 1024
+#: The longest long-poll wait the server grants (``GET /v1/pull?wait=``), in seconds.
+MAX_PULL_WAIT = 30.0
 
 
 class ServerUnreachable(EnvironmentFault):
@@ -121,13 +129,16 @@ class SyncClient:
         secret: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        ca_file: str | Path | None = None,
     ) -> None:
         self.base_url = normalize_server_url(base_url)
         self.device_id = device_id
         self._secret = secret
+        self._timeout = timeout
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
+            verify=_tls_context(ca_file),
             transport=transport,
             headers={
                 "Accept": "application/json",
@@ -164,9 +175,12 @@ class SyncClient:
         """The authenticated device and the offices it may read and write."""
         return self._call("GET", "/v1/whoami", auth=True)
 
-    def handshake(self) -> dict[str, Any]:
+    def handshake(self, client_time: datetime | None = None) -> dict[str, Any]:
         """``GET /v1/handshake``, checked: ``{protocol, min_client_protocol, schema, epoch,
-        server_time}`` with ``server_time`` parsed to an aware :class:`datetime`.
+        epoch_base, device_last_seq, server_time}`` with ``server_time`` parsed to an aware
+        :class:`datetime` (``epoch_base``/``device_last_seq`` are ``None`` from a server that
+        does not send them). ``client_time`` (this workstation's clock) lets the server record
+        the skew.
 
         Raises:
             ProtocolMismatch: the server is older than ``MIN_SERVER_PROTOCOL`` (or has no
@@ -174,7 +188,10 @@ class SyncClient:
             ServerFault: the answer is not a handshake.
         """
         try:
-            answer = self._call("GET", "/v1/handshake", auth=True)
+            headers = (
+                {protocol.CLIENT_TIME_HEADER: client_time.isoformat()} if client_time else None
+            )
+            answer = self._call("GET", "/v1/handshake", auth=True, headers=headers)
         except RequestRejected as exc:
             if exc.status_code == 404:  # a server from before the handshake
                 raise server_too_old(self.base_url, None) from exc
@@ -207,7 +224,10 @@ class SyncClient:
                 f"từ {min_client}); hãy cập nhật phần mềm OneStop. Dữ liệu chưa đồng bộ vẫn "
                 "được giữ trên máy này."
             )
-        return {**answer, "server_time": server_time}
+        base, last = answer.get("epoch_base"), answer.get("device_last_seq")
+        if any(v is not None and (type(v) is not int or v < 0) for v in (base, last)):
+            raise bad
+        return {**answer, "server_time": server_time, "epoch_base": base, "device_last_seq": last}
 
     def push(self, events: list[dict[str, Any]], epoch: str | None = None) -> dict[str, Any]:
         """``POST /v1/push``: a batch of this device's events; ``{"results", "epoch"}``.
@@ -217,9 +237,23 @@ class SyncClient:
         """
         return self._call("POST", "/v1/push", auth=True, json={"epoch": epoch, "events": events})
 
-    def pull(self, after: int, limit: int) -> dict[str, Any]:
-        """``GET /v1/pull``: events after the cursor; ``{"events", "next", "more", "epoch"}``."""
-        return self._call("GET", "/v1/pull", auth=True, params={"after": after, "limit": limit})
+    def reference(self, have: str | None = None) -> dict[str, Any]:
+        """``GET /v1/reference``: ``{"version", "unchanged", "data"}``; ``unchanged`` (and no
+        data) when ``have`` is the server's current version."""
+        params = {"have": have} if have else None
+        return self._call("GET", "/v1/reference", auth=True, params=params)
+
+    def pull(self, after: int, limit: int, wait: float = 0) -> dict[str, Any]:
+        """``GET /v1/pull``: events after the cursor; ``{"events", "next", "more", "epoch"}``.
+
+        ``wait`` > 0 (seconds, at most :data:`MAX_PULL_WAIT`) long-polls: when nothing is after
+        the cursor the server answers as soon as an event commits, or empty after ``wait``.
+        """
+        wait = max(0.0, min(float(wait), MAX_PULL_WAIT))
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if wait > 0:
+            params["wait"] = wait
+        return self._call("GET", "/v1/pull", auth=True, params=params, timeout=self._timeout + wait)
 
     # ----------------------------------------------------------------------- plumbing
 
@@ -231,20 +265,78 @@ class SyncClient:
         auth: bool = False,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
-        headers: dict[str, str] = {}
+        headers = dict(headers or {})
+        content = None if json is None else _encode_body(json, headers)
         if auth:
             if not self.device_id or not self._secret:
                 raise UserError("Máy trạm chưa đăng ký với máy chủ; hãy chạy 'onestop enroll'.")
             headers["Authorization"] = f"Bearer {self.device_id}:{self._secret}"
         try:
-            response = self._http.request(method, path, json=json, headers=headers, params=params)
+            response = self._http.request(
+                method,
+                path,
+                content=content,
+                headers=headers,
+                params=params,
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+            )
         except httpx.TransportError as exc:
+            if _certificate_refused(exc):
+                raise ServerUnreachable(
+                    f"Không xác minh được chứng chỉ bảo mật (TLS) của máy chủ {self.base_url} "
+                    f"({_reason(exc)}); máy trạm chưa tin cậy chứng chỉ này. Hãy lấy tệp chứng "
+                    "chỉ gốc (CA) của máy chủ từ quản trị viên và đăng ký với --ca-file, hoặc "
+                    "kiểm tra địa chỉ máy chủ."
+                ) from exc
             raise ServerUnreachable(
                 f"Không kết nối được máy chủ {self.base_url} ({_reason(exc)}); "
                 "hãy kiểm tra mạng và địa chỉ máy chủ rồi thử lại."
             ) from exc
         return _answer(self.base_url, response)
+
+
+def _tls_context(ca_file: str | Path | None) -> ssl.SSLContext | bool:
+    """Trust only ``ca_file`` when given; otherwise httpx's default (honours SSL_CERT_FILE).
+
+    Raises:
+        UserError: the CA file cannot be read as PEM certificates.
+    """
+    if ca_file is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise UserError(
+            f"Không đọc được tệp chứng chỉ gốc (CA) {ca_file}: {exc}; cần một tệp PEM."
+        ) from exc
+
+
+def _encode_body(value: Any, headers: dict[str, str]) -> bytes:
+    """JSON bytes, gzip-compressed (and ``headers`` told so) from ``COMPRESS_MIN_BYTES`` on."""
+    raw = jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    body = raw.encode("utf-8")
+    headers["Content-Type"] = "application/json"
+    if len(body) >= COMPRESS_MIN_BYTES:
+        headers["Content-Encoding"] = "gzip"
+        return gzip.compress(body, compresslevel=6, mtime=0)
+    return body
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """True when the TLS handshake failed because the server's certificate is not trusted."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _reason(exc: httpx.TransportError) -> str:
@@ -284,7 +376,9 @@ def _answer(base_url: str, response: httpx.Response) -> dict[str, Any]:
 
 
 __all__ = [
+    "COMPRESS_MIN_BYTES",
     "DEFAULT_TIMEOUT",
+    "MAX_PULL_WAIT",
     "ProtocolMismatch",
     "Refused",
     "RequestRejected",

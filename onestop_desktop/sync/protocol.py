@@ -18,12 +18,15 @@ MIN_CLIENT_PROTOCOL = 1
 MIN_SERVER_PROTOCOL = 1
 #: Request header carrying the client's protocol version (absent: a protocol-1 client).
 PROTOCOL_HEADER = "X-OneStop-Protocol"
+#: Request header of the handshake carrying the client's clock (aware ISO 8601), for its skew.
+CLIENT_TIME_HEADER = "X-OneStop-Client-Time"
 #: Environment variable the server reads at start to raise its minimum client protocol.
 MIN_CLIENT_PROTOCOL_ENV = "ONESTOP_MIN_CLIENT_PROTOCOL"
 #: Clock difference between workstation and server above which the client warns (never refuses).
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 __all__ = [
+    "CLIENT_TIME_HEADER",
     "MAX_CLOCK_SKEW",
     "MIN_CLIENT_PROTOCOL",
     "MIN_CLIENT_PROTOCOL_ENV",

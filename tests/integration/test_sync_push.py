@@ -323,10 +323,10 @@ def test_fault_18_rejected_status_change_does_not_block_queue(
         ws.db.dispose()
     assert _sync(run_cli, ws_path)[:2] == (0, {"pushed": 2, "pulled": 0, "rejected": 1})
     local = _local_events(ws_path)
-    assert [e[2:] for e in local] == [(1, "applied"), (2, "rejected:transition"), (3, "applied")]
+    assert [e[2:] for e in local] == [(1, "applied"), (2, "rejected:conflict"), (3, "applied")]
     assert [e[3] for e in _server_events(server_db)] == [
         "applied",
-        "rejected:transition",
+        "rejected:conflict",
         "applied",
     ]
     row = _server_scalar(server_db, "SELECT status || '|' || phone FROM dossiers")

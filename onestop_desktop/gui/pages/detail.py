@@ -501,6 +501,8 @@ class DossierDetailPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
         outer.addLayout(self._build_header())
+        self.duplicate_banner = self._build_duplicate_banner()
+        outer.addWidget(self.duplicate_banner)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -540,6 +542,18 @@ class DossierDetailPage(QWidget):
         self.deadline_label.setObjectName("deadlineLabel")
         header.addWidget(self.deadline_label)
         return header
+
+    def _build_duplicate_banner(self) -> QLabel:
+        banner = QLabel()
+        banner.setObjectName("duplicateBanner")
+        banner.setWordWrap(True)
+        banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        banner.setStyleSheet(
+            "background: #fff4ce; color: #5c4400; border: 1px solid #e0c060;"
+            " border-radius: 4px; padding: 6px 10px;"
+        )
+        banner.hide()
+        return banner
 
     def _build_info_panel(self) -> QWidget:
         panel = QWidget()
@@ -715,6 +729,15 @@ class DossierDetailPage(QWidget):
             labels[key].setText(value or "")
             self._dossier_form.setRowVisible(labels[key], bool(value))
         labels["prints"].setText(self.tr("%d lần") % detail.print_count)
+        if detail.duplicates:
+            self.duplicate_banner.setText(
+                self.tr(
+                    "Có thể trùng: công dân này còn hồ sơ cùng thủ tục đang mở: %s. "
+                    "Không tự gộp — kiểm tra và rút hồ sơ thừa nếu đúng là trùng."
+                )
+                % ", ".join(detail.duplicates)
+            )
+        self.duplicate_banner.setVisible(bool(detail.duplicates))
         self._fill_documents(detail.documents)
         self._fill_timeline(detail.timeline)
         self._update_actions()
