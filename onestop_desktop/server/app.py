@@ -35,6 +35,7 @@ from onestop_desktop.server.schemas import (
     EnrollResponse,
     Handshake,
     Health,
+    HistoryResponse,
     Problem,
     PullEventBody,
     PullResponse,
@@ -491,26 +492,25 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
         """
         page = sync_server.pull_events(db, me, after, limit)
         return PullResponse(
-            events=[
-                PullEventBody(
-                    id=p.event.id,
-                    dossier_id=p.event.dossier_id,
-                    type=p.event.type.value,
-                    payload=dict(p.event.payload),
-                    occurred_at=p.event.occurred_at.isoformat(),
-                    user_id=p.event.user_id,
-                    device_id=p.event.device_id,
-                    device_seq=p.event.device_seq,
-                    hlc=p.event.hlc,
-                    server_seq=p.server_seq,
-                    disposition=p.disposition,
-                )
-                for p in page.events
-            ],
+            events=[_event_body(p) for p in page.events],
             next=page.next,
             more=page.more,
             epoch=page.epoch,
         )
+
+    @app.get("/v1/history", response_model=HistoryResponse, responses=_SYNC_ERRORS, tags=["sync"])
+    def history(
+        me: Annotated[DeviceIdentity, Depends(recent_client)],
+        dossier: Annotated[list[str], Query(max_length=sync_server.MAX_HISTORY)],
+    ) -> HistoryResponse:
+        """Every stored event of the given dossiers (of this device's scope), in server order.
+
+        For a dossier that came into the scope after the device's cursor passed its history
+        (SYNC-FAULTS 23): the workstation fetches it by id when a pulled event names a dossier
+        it does not hold.
+        """
+        events = sync_server.dossier_history(db, me, dossier)
+        return HistoryResponse(events=[_event_body(p) for p in events])
 
     @app.get(
         "/v1/reference", response_model=ReferenceResponse, responses=_ERRORS, tags=["reference"]
@@ -556,6 +556,22 @@ def _install_logging(app: FastAPI) -> None:
                     "device_id": getattr(request.state, "device_id", None),
                 },
             )
+
+
+def _event_body(p: sync_server.PulledEvent) -> PullEventBody:
+    return PullEventBody(
+        id=p.event.id,
+        dossier_id=p.event.dossier_id,
+        type=p.event.type.value,
+        payload=dict(p.event.payload),
+        occurred_at=p.event.occurred_at.isoformat(),
+        user_id=p.event.user_id,
+        device_id=p.event.device_id,
+        device_seq=p.event.device_seq,
+        hlc=p.event.hlc,
+        server_seq=p.server_seq,
+        disposition=p.disposition,
+    )
 
 
 def _client_time(request: Request) -> datetime | None:

@@ -291,3 +291,9 @@ class ReferenceResponse(_Strict):
     version: str
     unchanged: bool
     data: ReferenceData | None = None
+
+
+class HistoryResponse(_Strict):
+    """``GET /v1/history``: every stored event of some dossiers, in server order."""
+
+    events: list[PullEventBody]

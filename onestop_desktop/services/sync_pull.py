@@ -46,6 +46,7 @@ from onestop_desktop.store.models import DossierRow, EventRow
 from onestop_desktop.sync.client import ServerFault, SyncClient
 
 PULL_CURSOR = "pull_cursor"
+_CREATION = (EventType.RECEIVED, EventType.IMPORTED)
 DEFAULT_PAGE = 500
 MAX_PAGE = 1000
 
@@ -92,7 +93,15 @@ def pull_all(ws: Workstation, client: SyncClient, page: int = DEFAULT_PAGE) -> P
         epoch = answer.get("epoch")
         if isinstance(epoch, str) and epoch and known_epoch and epoch != known_epoch:
             raise EpochChangedError(epoch)  # the server restarted: reconcile before applying
-        pulled += apply_page(ws, events, next_seq, epoch=epoch if isinstance(epoch, str) else None)
+        missing = missing_histories(ws, events)
+        history = fetch_histories(client, missing) if missing else []
+        pulled += apply_page(
+            ws,
+            events,
+            next_seq,
+            epoch=epoch if isinstance(epoch, str) else None,
+            history=history,
+        )
         pages += 1
         if not more or next_seq <= after:
             break
@@ -107,10 +116,23 @@ def parse_page(
     Raises:
         ServerFault: the answer is malformed (nothing is applied; the cursor stays).
     """
-    bad = ServerFault(f"Máy chủ {client.base_url} trả lời đồng bộ không hợp lệ; thử lại sau.")
+    bad = _bad(client)
     items, next_seq, more = answer.get("events"), answer.get("next"), answer.get("more")
     if not isinstance(items, list) or type(next_seq) is not int or not isinstance(more, bool):
         raise bad
+    out = _parse_events(client, items, after)
+    if next_seq != (out[-1].server_seq if out else after):
+        raise bad
+    return out, next_seq, more
+
+
+def _bad(client: SyncClient) -> ServerFault:
+    return ServerFault(f"Máy chủ {client.base_url} trả lời đồng bộ không hợp lệ; thử lại sau.")
+
+
+def _parse_events(client: SyncClient, items: list[Any], after: int) -> list[PulledEvent]:
+    """Decode events strictly ascending in server sequence after ``after``."""
+    bad = _bad(client)
     out: list[PulledEvent] = []
     last = after
     try:
@@ -138,9 +160,44 @@ def parse_page(
             )
     except (KeyError, TypeError, ValueError):
         raise bad from None
-    if next_seq != last:
-        raise bad
-    return out, next_seq, more
+    return out
+
+
+def missing_histories(ws: Workstation, events: list[PulledEvent]) -> list[str]:
+    """Dossiers a page changes that are not held here and that the page does not create.
+
+    A dossier that entered this workstation's scope after the cursor passed its creation
+    (SYNC-FAULTS 23): its earlier history has to be fetched by id.
+    """
+    created = {p.event.dossier_id for p in events if p.event.type in _CREATION}
+    wanted = sorted(
+        {
+            p.event.dossier_id
+            for p in events
+            if p.event.dossier_id not in created and not p.disposition.startswith("rejected")
+        }
+    )
+    if not wanted:
+        return []
+    held: set[str] = set()
+    with ws.db.read() as s:
+        for i in range(0, len(wanted), 500):
+            held |= set(
+                s.scalars(select(DossierRow.id).where(DossierRow.id.in_(wanted[i : i + 500])))
+            )
+    return [d for d in wanted if d not in held]
+
+
+def fetch_histories(client: SyncClient, dossier_ids: list[str]) -> list[PulledEvent]:
+    """The whole stored history of ``dossier_ids`` from the server (``/v1/history``)."""
+    out: list[PulledEvent] = []
+    for i in range(0, len(dossier_ids), 100):
+        answer = client.history(dossier_ids[i : i + 100])
+        items = answer.get("events")
+        if not isinstance(items, list):
+            raise _bad(client)
+        out.extend(_parse_events(client, items, 0))
+    return out
 
 
 _EVENTS = EventRow.__table__
@@ -153,11 +210,18 @@ _CONFIRM = (
 
 
 def apply_page(
-    ws: Workstation, events: list[PulledEvent], next_seq: int, *, epoch: str | None = None
+    ws: Workstation,
+    events: list[PulledEvent],
+    next_seq: int,
+    *,
+    epoch: str | None = None,
+    history: list[PulledEvent] | None = None,
 ) -> int:
     """Apply one page and move the cursor to ``next_seq`` (never back), in ONE transaction.
 
     ``epoch`` (the server's, from the same answer) is recorded in that transaction too.
+    ``history``: earlier events of dossiers new to this workstation (fetched by id, whatever
+    their sequence); they are stored and those dossiers rebuilt from all their events.
 
     Returns the number of events newly stored here.
     """
@@ -165,6 +229,12 @@ def apply_page(
         current = int(repo.get_setting(s, PULL_CURSOR, "0") or "0")
         fresh_page = sorted(
             (p for p in events if p.server_seq > current), key=lambda p: p.server_seq
+        )
+        backfill = {p.event.dossier_id for p in history or ()}
+        page_ids = {p.event.id for p in fresh_page}
+        fresh_page = sorted(
+            [*fresh_page, *(p for p in history or () if p.event.id not in page_ids)],
+            key=lambda p: p.server_seq,
         )
         ids = [p.event.id for p in fresh_page]
         known: dict[str, int | None] = {}
@@ -174,7 +244,7 @@ def apply_page(
             ):
                 known[str(event_id)] = seq
         touched = sorted({p.event.dossier_id for p in fresh_page})
-        rebase = _out_of_order(s, touched, current)
+        rebase = _out_of_order(s, touched, current) | backfill
 
         states: dict[str, DossierState | None] = {}
         created: set[str] = set()
@@ -197,6 +267,8 @@ def apply_page(
                 states[ev.dossier_id] = repo.state_of(row) if row is not None else None
                 if row is None:
                     created.add(ev.dossier_id)
+            if states[ev.dossier_id] is None and ev.type not in _CREATION:
+                continue  # its history is out of reach (scope): stored, not projected
             states[ev.dossier_id] = dossier_domain.reduce(states[ev.dossier_id], ev)
             changed.add(ev.dossier_id)
 
@@ -291,7 +363,11 @@ def _rebuild(s: Session, dossier_id: str) -> None:
             state = dossier_domain.reduce(state, ev)
         except (DomainError, KeyError, ValueError, TypeError):
             continue
-    if state is not None:
+    if state is None:
+        return
+    if s.get(DossierRow, dossier_id) is None:
+        repo.insert_dossiers(s, [state])
+    else:
         repo.save_dossier(s, state)
 
 

@@ -54,7 +54,7 @@ from onestop_desktop.store.models import (
     ProcedureRow,
     UserRow,
 )
-from onestop_desktop.sync.client import ServerFault, SyncClient
+from onestop_desktop.sync.client import RequestRejected, ServerFault, SyncClient
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,9 @@ def reference_snapshot(db: Database, device: DeviceIdentity) -> ReferenceSnapsho
 def pull_reference(ws: Workstation, client: SyncClient) -> ReferenceSummary:
     """Fetch the server's reference data and apply it (server wins) in one transaction.
 
+    A server without ``/v1/reference`` (older than this client) answers 404: nothing changes
+    and the summary says ``unchanged``.
+
     Raises:
         ServerUnreachable, ServerFault, Refused, RequestRejected: from the client; nothing is
             written then. ``ServerFault`` also when the answer is not reference data.
@@ -212,7 +215,13 @@ def pull_reference(ws: Workstation, client: SyncClient) -> ReferenceSummary:
         have = values.get(REFERENCE_VERSION)
         if values.get(REFERENCE_STAMPS) != _stamps(s):
             have = None  # changed locally since: the server's copy wins again
-    answer = client.reference(have)
+    try:
+        answer = client.reference(have)
+    except RequestRejected as exc:
+        if exc.status_code != 404:
+            raise
+        log.warning("server has no reference endpoint; catalog kept as is")
+        return ReferenceSummary(version=have or "", unchanged=True)
     version = answer.get("version")
     if not isinstance(version, str) or not version:
         raise _bad(client)

@@ -401,24 +401,7 @@ def pull_events(db: Database, device: DeviceIdentity, after: int, limit: int) ->
         )
         epoch = repo.get_setting(s, SERVER_EPOCH) or ""
         more = len(rows) > limit
-        events = [
-            PulledEvent(
-                Event(
-                    id=r.id,
-                    dossier_id=r.dossier_id,
-                    type=EventType(r.type),
-                    payload=json.loads(r.payload),
-                    occurred_at=r.occurred_at,
-                    user_id=r.user_id,
-                    device_id=r.device_id,
-                    device_seq=r.device_seq,
-                    hlc=r.hlc,
-                ),
-                int(r.server_seq or 0),
-                r.disposition or APPLIED,
-            )
-            for r in rows[:limit]
-        ]
+        events = [_pulled(r) for r in rows[:limit]]
     return PullPage(
         events=events,
         next=events[-1].server_seq if events else after,
@@ -427,10 +410,54 @@ def pull_events(db: Database, device: DeviceIdentity, after: int, limit: int) ->
     )
 
 
+MAX_HISTORY = 100
+
+
+def _pulled(r: EventRow) -> PulledEvent:
+    return PulledEvent(
+        Event(
+            id=r.id,
+            dossier_id=r.dossier_id,
+            type=EventType(r.type),
+            payload=json.loads(r.payload),
+            occurred_at=r.occurred_at,
+            user_id=r.user_id,
+            device_id=r.device_id,
+            device_seq=r.device_seq,
+            hlc=r.hlc,
+        ),
+        int(r.server_seq or 0),
+        r.disposition or APPLIED,
+    )
+
+
+def dossier_history(
+    db: Database, device: DeviceIdentity, dossier_ids: Sequence[str]
+) -> list[PulledEvent]:
+    """Every stored event of ``dossier_ids`` whose dossier is in ``device``'s scope.
+
+    In ``server_seq`` order; at most ``MAX_HISTORY`` dossiers per call.
+    """
+    ids = list(dict.fromkeys(dossier_ids))[:MAX_HISTORY]
+    with db.read() as s:
+        rows = (
+            s.execute(
+                select(EventRow)
+                .join(DossierRow, DossierRow.id == EventRow.dossier_id)
+                .where(EventRow.dossier_id.in_(ids), DossierRow.office_code.in_(device.scope))
+                .order_by(EventRow.server_seq)
+            )
+            .scalars()
+            .all()
+        )
+        return [_pulled(r) for r in rows]
+
+
 __all__ = [
     "APPLIED",
     "DUPLICATE",
     "MAX_BATCH",
+    "MAX_HISTORY",
     "MAX_PULL",
     "REJECTED_CODE",
     "REJECTED_CONFLICT",
@@ -448,6 +475,7 @@ __all__ = [
     "PushRefused",
     "PushResult",
     "SequenceGap",
+    "dossier_history",
     "handshake_state",
     "pull_events",
     "push_events",

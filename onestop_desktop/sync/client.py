@@ -243,6 +243,10 @@ class SyncClient:
         params = {"have": have} if have else None
         return self._call("GET", "/v1/reference", auth=True, params=params)
 
+    def history(self, dossier_ids: list[str]) -> dict[str, Any]:
+        """``GET /v1/history``: ``{"events"}``, every stored event of these dossiers (≤ 100)."""
+        return self._call("GET", "/v1/history", auth=True, params={"dossier": dossier_ids})
+
     def pull(self, after: int, limit: int, wait: float = 0) -> dict[str, Any]:
         """``GET /v1/pull``: events after the cursor; ``{"events", "next", "more", "epoch"}``.
 
@@ -356,6 +360,10 @@ def _answer(base_url: str, response: httpx.Response) -> dict[str, Any]:
     if status in (401, 403):
         raise Refused(
             detail if isinstance(detail, str) and detail else "Máy chủ từ chối yêu cầu.", status
+        )
+    if status in (408, 429):  # busy or slow: temporary, like a 5xx (retried with backoff)
+        raise ServerFault(
+            f"Máy chủ {base_url} đang quá tải (mã {status}); máy trạm sẽ tự thử lại sau."
         )
     if 400 <= status < 500:
         raise RequestRejected(

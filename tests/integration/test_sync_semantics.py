@@ -299,3 +299,34 @@ def test_same_citizen_received_at_two_offices_offline_is_flagged_not_merged(
     _sync(run_cli, other)
     _sync(run_cli, district)
     assert json.loads(run_cli("--json", "duplicates", db=district)[1]) == []
+
+
+def test_a_dossier_entering_the_scope_late_gets_its_history_by_id(
+    server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
+) -> None:
+    """SYNC-FAULTS 23: the cursor passed its creation while it was out of scope."""
+    ward = _enrolled(server, server_db, tmp_path, run_cli, "ward")
+    other = _enrolled(server, server_db, tmp_path, run_cli, "other", office=OTHER)
+    code = _intake(run_cli, other, "Cao Thị Phương", "2026-01-05T09:00")
+    _sync(run_cli, other)
+    _intake(run_cli, ward, "Mai Văn Quang", "2026-01-05T09:10")
+    _sync(run_cli, ward)  # its cursor is now past the other ward's creation event
+    assert _rows(ward, "SELECT count(*) FROM dossiers") == [(1,)]
+    # The other ward is merged into this one (2025 reorganisation): its unit moves under ours.
+    units = tmp_path / "units.csv"
+    units.write_text(
+        "code,name,level,parent_code\n00346,Phường Thượng Đình,ward,00343\n", encoding="utf-8"
+    )
+    proc = server_cli("import", "units", str(units), "--db", server_db)
+    assert proc.returncode == 0, proc.stderr
+    assert run_cli("advance", code, "--to", "in_progress", db=other)[0] == 0
+    _sync(run_cli, other)
+    _sync(run_cli, ward)  # pulls the advance, then fetches the dossier's history by id
+    assert _rows(ward, f"SELECT status FROM dossiers WHERE code = '{code}'") == [("in_progress",)]
+    mine = {r[0]: r[1:] for r in _dossiers(ward)}
+    theirs = {r[0]: r[1:] for r in _dossiers(other)}
+    assert mine[code_id(other, code)] == theirs[code_id(other, code)]
+
+
+def code_id(path: Path, code: str) -> str:
+    return str(_rows(path, f"SELECT id FROM dossiers WHERE code = '{code}'")[0][0])
