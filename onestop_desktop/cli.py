@@ -101,14 +101,8 @@ def cmd_init(args: argparse.Namespace) -> Any:
     return data, text
 
 
-#: Settings key: the CA file (PEM) this workstation trusts for its server's TLS certificate.
-SERVER_CA_FILE = "server_ca_file"
-
-
 def cmd_enroll(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.enrollment_client import enroll_workstation  # noqa: PLC0415
-    from onestop_desktop.store import repo  # noqa: PLC0415
-    from onestop_desktop.sync.client import SyncClient  # noqa: PLC0415
 
     ca_file = str(Path(args.ca_file).expanduser().resolve()) if args.ca_file else ""
     ws = _workstation(args)
@@ -118,10 +112,8 @@ def cmd_enroll(args: argparse.Namespace) -> Any:
         args.token,
         args.name,
         force=args.force,
-        client_factory=lambda url: SyncClient(url, ca_file=ca_file or None),
+        ca_file=ca_file or None,  # kept next to the server URL; none: the system's CAs
     )
-    with ws.db.write() as s:  # kept next to the server URL; empty: the system's CAs
-        repo.put_settings(s, {SERVER_CA_FILE: ca_file})
     data = {
         "device_id": res.device_id,
         "device_number": res.device_number,

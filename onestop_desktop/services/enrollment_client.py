@@ -104,7 +104,8 @@ def enroll_workstation(
     device_name: str | None = None,
     *,
     force: bool = False,
-    client_factory: ClientFactory = SyncClient,
+    ca_file: str | None = None,
+    client_factory: ClientFactory | None = None,
 ) -> EnrollResult:
     """Enroll this workstation with the server at ``server_url`` using a one-time ``token``.
 
@@ -132,7 +133,8 @@ def enroll_workstation(
             "bộ trước, hoặc dùng --force nếu chấp nhận để lại chúng trên máy này."
         )
 
-    with client_factory(url) as client:
+    factory = client_factory or (lambda u: SyncClient(u, ca_file=ca_file))
+    with factory(url) as client:
         device_id, number, office, counter, secret = _identity(client.enroll(token, name), url)
 
     path = secret_file(ws)
@@ -157,6 +159,7 @@ def enroll_workstation(
                     repo.ENROLLED_AT: ws.now().isoformat(),
                     repo.NEXT_DEVICE_SEQ: "1",
                     repo.ACKED_DEVICE_SEQ: "0",
+                    repo.SERVER_CA_FILE: ca_file or "",
                 },
             )
             s.flush()
@@ -218,8 +221,16 @@ def load_credentials(ws: Workstation) -> Credentials:
 def connect(ws: Workstation, *, timeout: float | None = None) -> SyncClient:
     """An authenticated client for this workstation's server (close it, or use ``with``)."""
     creds = load_credentials(ws)
+    with ws.db.read() as s:
+        ca_file = repo.get_setting(s, repo.SERVER_CA_FILE) or None
     extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-    return SyncClient(creds.server_url, device_id=creds.device_id, secret=creds.secret, **extra)
+    return SyncClient(
+        creds.server_url,
+        device_id=creds.device_id,
+        secret=creds.secret,
+        ca_file=ca_file,
+        **extra,
+    )
 
 
 # --------------------------------------------------------------------------- helpers

@@ -48,6 +48,8 @@ from onestop_desktop.sync.client import ServerFault, SyncClient
 PULL_CURSOR = "pull_cursor"
 _CREATION = (EventType.RECEIVED, EventType.IMPORTED)
 DEFAULT_PAGE = 500
+#: Events applied per local transaction (a page is split): keeps each write short.
+APPLY_CHUNK = 100
 MAX_PAGE = 1000
 
 
@@ -95,13 +97,18 @@ def pull_all(ws: Workstation, client: SyncClient, page: int = DEFAULT_PAGE) -> P
             raise EpochChangedError(epoch)  # the server restarted: reconcile before applying
         missing = missing_histories(ws, events)
         history = fetch_histories(client, missing) if missing else []
-        pulled += apply_page(
-            ws,
-            events,
-            next_seq,
-            epoch=epoch if isinstance(epoch, str) else None,
-            history=history,
-        )
+        # Applied in short transactions (each with its cursor), so a clerk's save never
+        # waits long for the database while a big page comes in (SYNC-FAULTS 25).
+        for i in range(0, max(len(events), 1), APPLY_CHUNK):
+            chunk = events[i : i + APPLY_CHUNK]
+            last = i + APPLY_CHUNK >= len(events)
+            pulled += apply_page(
+                ws,
+                chunk,
+                next_seq if last else chunk[-1].server_seq,
+                epoch=epoch if isinstance(epoch, str) else None,
+                history=history if i == 0 else None,
+            )
         pages += 1
         if not more or next_seq <= after:
             break
@@ -247,6 +254,10 @@ def apply_page(
         rebase = _out_of_order(s, touched, current) | backfill
 
         states: dict[str, DossierState | None] = {}
+        rows: dict[str, DossierRow] = {}
+        for i in range(0, len(touched), 500):  # one query per 500 dossiers, not one each
+            for row in s.scalars(select(DossierRow).where(DossierRow.id.in_(touched[i : i + 500]))):
+                rows[row.id] = row
         created: set[str] = set()
         changed: set[str] = set()
         receipts: list[tuple[Event, int, str]] = []
@@ -263,9 +274,9 @@ def apply_page(
             if ev.dossier_id in rebase or p.disposition.startswith("rejected"):
                 continue
             if ev.dossier_id not in states:
-                row = s.get(DossierRow, ev.dossier_id)
-                states[ev.dossier_id] = repo.state_of(row) if row is not None else None
-                if row is None:
+                held = rows.get(ev.dossier_id)
+                states[ev.dossier_id] = repo.state_of(held) if held is not None else None
+                if held is None:
                     created.add(ev.dossier_id)
             if states[ev.dossier_id] is None and ev.type not in _CREATION:
                 continue  # its history is out of reach (scope): stored, not projected

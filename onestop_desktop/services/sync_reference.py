@@ -289,9 +289,24 @@ def _csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 def _apply_units(s: Session, units: list[dict[str, Any]]) -> int:
-    if not units:
+    """Upsert the units that differ from the local ones (thousands of rows, rarely changed)."""
+    columns = (*UNIT_COLUMNS, *UNIT_OPTIONAL)
+    local = {
+        u.code: (
+            u.code,
+            u.name,
+            u.level,
+            u.parent_code,
+            _iso(u.valid_from),
+            _iso(u.valid_to),
+            u.replaced_by,
+        )
+        for u in s.scalars(select(AdminUnitRow))
+    }
+    changed = [u for u in units if local.get(str(u["code"])) != tuple(u.get(c) for c in columns)]
+    if not changed:
         return 0
-    res = _import_units(s, _csv((*UNIT_COLUMNS, *UNIT_OPTIONAL), units), _SOURCE)
+    res = _import_units(s, _csv(columns, changed), _SOURCE)
     return res.added + res.updated
 
 

@@ -23,6 +23,7 @@ from onestop_desktop.services.sync_handshake import (
 )
 from onestop_desktop.services.sync_pull import pull_all
 from onestop_desktop.services.sync_push import push_pending
+from onestop_desktop.services.sync_reference import pull_reference
 from onestop_desktop.store import repo
 from onestop_desktop.store.models import DossierRow, EventRow
 from onestop_desktop.sync.client import SyncClient
@@ -58,6 +59,8 @@ def sync_round(ws: Workstation, client: SyncClient) -> RoundResult:
         reconciled = _reconcile_if_needed(ws, info)
         try:
             pushed = push_pending(ws, client)
+            # Reference data first: pulled dossiers may name a procedure new on the server.
+            pull_reference(ws, client)
             pulled = pull_all(ws, client)
             break
         except EpochChangedError:

@@ -7,7 +7,9 @@ lock upgrade). One session per use case; never shared across threads.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onestop_desktop.errors import EnvironmentFault
 
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024  # ~ the 1,000-page auto-checkpoint
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -59,6 +62,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA temp_store=MEMORY")
+        # After a checkpoint the WAL file is truncated back to this size: a long report that
+        # held the log open during a big sync does not leave a huge file behind (fault 24).
+        cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()
 
@@ -75,6 +81,13 @@ class Database:
         self.engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(write=True), expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process (the window's saves, the
+        # background sync) queue on a lock here instead of SQLite's busy handler, which
+        # retries by sleeping with growing steps and would keep a save waiting long after the
+        # other transaction ended. Other processes still meet the busy timeout.
+        self._write_lock: threading.RLock | None = (
+            threading.RLock() if engine.dialect.name == "sqlite" else None
+        )
 
     @classmethod
     def open(cls, target: str | Path) -> Database:
@@ -89,8 +102,9 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back on any error."""
+        lock = self._write_lock or contextlib.nullcontext()
         try:
-            with self._write.begin() as session:
+            with lock, self._write.begin() as session:
                 yield session
         except OperationalError as exc:
             raise _fault(exc) from exc

@@ -43,6 +43,7 @@ NEXT_DEVICE_SEQ = "next_device_seq"
 ACKED_DEVICE_SEQ = "acked_device_seq"  # the last own event the server confirmed (sync, #4)
 HLC_LAST = "hlc_last"
 LAST_SYNC_AT = "last_sync_at"  # UTC ISO time of the last completed sync round
+SERVER_CA_FILE = "server_ca_file"  # the CA (PEM) trusted for the server's TLS; "" = system
 CUTOFF = "cutoff"
 CATALOG_VERSION = "catalog_version"  # bumped by every catalog change: caches compare it
 CALENDAR_VERSION = "calendar_version"  # likewise for calendar overrides and office hours
