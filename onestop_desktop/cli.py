@@ -181,10 +181,6 @@ def cmd_duplicates(args: argparse.Namespace) -> Any:
     return data, text
 
 
-class DamagedDatabase(EnvironmentFault):
-    """``onestop check`` found the database damaged (exit 3, the message says what to do)."""
-
-
 def cmd_outbox_export(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.outbox import export_outbox  # noqa: PLC0415
 
@@ -213,6 +209,8 @@ def cmd_check(args: argparse.Namespace) -> Any:
     if salvaged is not None:
         text += f"\nĐã cứu {salvaged} thay đổi chưa đồng bộ ra {args.salvage}."
     if not res.ok:
+        from onestop_desktop.store.db import DamagedDatabase  # noqa: PLC0415
+
         raise DamagedDatabase(text)
     return data, text
 

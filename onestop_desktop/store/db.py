@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onestop_desktop.errors import EnvironmentFault
@@ -106,7 +106,9 @@ class Database:
         try:
             with lock, self._write.begin() as session:
                 yield session
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not _environmental(exc):
+                raise
             raise _fault(exc) from exc
 
     @contextmanager
@@ -116,7 +118,9 @@ class Database:
             with self._read() as session:
                 yield session
                 session.rollback()
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not _environmental(exc):
+                raise
             raise _fault(exc) from exc
 
     def dispose(self) -> None:
@@ -124,18 +128,32 @@ class Database:
         self.engine.dispose()
 
 
-def _fault(exc: OperationalError) -> EnvironmentFault:
+def _environmental(exc: DatabaseError) -> bool:
+    """A fault of the machine (locked, disk, corrupt file), not of the statement or data."""
+    if isinstance(exc, OperationalError):
+        return True
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return any(word in text for word in ("malformed", "not a database", "corrupt"))
+
+
+class DamagedDatabase(EnvironmentFault):
+    """SQLite found the file corrupt: nothing more is written to it (SYNC-FAULTS 15)."""
+
+
+def _fault(exc: DatabaseError) -> EnvironmentFault:
     text = str(exc.orig) if exc.orig is not None else str(exc)
     if "locked" in text or "busy" in text:
         return EnvironmentFault(
             "Cơ sở dữ liệu đang bận (một chương trình khác đang ghi). Vui lòng thử lại."
         )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return DamagedDatabase(
+            "Tệp cơ sở dữ liệu bị hỏng; không ghi thêm gì vào tệp này. Hãy chạy "
+            "'onestop check --salvage TỆP' để cứu các thay đổi chưa đồng bộ, rồi khôi phục từ "
+            "bản sao lưu hoặc khởi tạo lại và đăng ký lại máy trạm (xem README)."
+        )
     if "disk" in text or "full" in text:
         return EnvironmentFault(
             "Ổ đĩa đầy hoặc lỗi ghi đĩa; hãy giải phóng dung lượng rồi thử lại."
-        )
-    if "malformed" in text or "not a database" in text:
-        return EnvironmentFault(
-            "Tệp cơ sở dữ liệu bị hỏng; hãy khôi phục từ bản sao lưu (xem README)."
         )
     return EnvironmentFault(f"Lỗi cơ sở dữ liệu: {text}")

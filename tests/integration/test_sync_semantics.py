@@ -249,6 +249,12 @@ def test_a_damaged_database_is_detected_and_its_outbox_salvaged(
     with path.open("r+b") as f:  # a disk error wipes one index page
         f.seek((root - 1) * page_size)
         f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+    # Work on the damaged file is refused with what to do, not half-written.
+    code, _out, err = run_cli(
+        "intake", "--procedure", "1.004873", "--name", "Bùi Thị Nga", db=path
+    )
+    assert code == 3
+    assert "onestop check --salvage" in err
     salvage = tmp_path / "salvaged.json"
     code, _out, err = run_cli("check", "--salvage", str(salvage), db=path)
     assert code == 3
