@@ -250,9 +250,7 @@ def test_a_damaged_database_is_detected_and_its_outbox_salvaged(
         f.seek((root - 1) * page_size)
         f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
     # Work on the damaged file is refused with what to do, not half-written.
-    code, _out, err = run_cli(
-        "intake", "--procedure", "1.004873", "--name", "Bùi Thị Nga", db=path
-    )
+    code, _out, err = run_cli("intake", "--procedure", "1.004873", "--name", "Bùi Thị Nga", db=path)
     assert code == 3
     assert "onestop check --salvage" in err
     salvage = tmp_path / "salvaged.json"
