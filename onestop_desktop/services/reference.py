@@ -211,6 +211,7 @@ def import_units(ws: Workstation, path: Path) -> ImportResult:
 
 
 def _import_units(s: Session, text: str, source: str) -> ImportResult:
+    repo.bump_version(s, repo.UNITS_VERSION)  # rolled back with the import if it fails
     errors: list[LineError] = []
     units: list[tuple[int, AdminUnit]] = []
     seen: set[str] = set()

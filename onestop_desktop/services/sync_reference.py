@@ -22,12 +22,13 @@ import hashlib
 import io
 import json
 import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import DayKind
@@ -104,71 +105,117 @@ def _version(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _shared_sections(s: Session) -> dict[str, list[dict[str, Any]]]:
+    """Catalog, units, offices, calendar and users: the same for every device."""
+    docs: dict[str, list[dict[str, Any]]] = {}
+    for d in s.scalars(
+        select(ProcedureDocumentRow).order_by(
+            ProcedureDocumentRow.procedure_code, ProcedureDocumentRow.position
+        )
+    ):
+        docs.setdefault(d.procedure_code, []).append({c: getattr(d, c) for c in _DOC_COLUMNS})
+    procedures = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "field": p.field,
+            "level": p.level,
+            "processing_days": p.processing_days,
+            "time_unit": p.time_unit,
+            "fee": p.fee,
+            "fee_note": p.fee_note,
+            "online_level": p.online_level,
+            "legal_basis": p.legal_basis,
+            "active": bool(p.active),
+            "retired_at": _iso(p.retired_at),
+            "documents": docs.get(p.code, []),
+        }
+        for p in s.scalars(select(ProcedureRow).order_by(ProcedureRow.code))
+    ]
+    units = [
+        {
+            "code": u.code,
+            "name": u.name,
+            "level": u.level,
+            "parent_code": u.parent_code,
+            "valid_from": _iso(u.valid_from),
+            "valid_to": _iso(u.valid_to),
+            "replaced_by": u.replaced_by,
+        }
+        for u in s.scalars(select(AdminUnitRow).order_by(AdminUnitRow.code))
+    ]
+    offices = [
+        {
+            "code": o.code,
+            "name": o.name,
+            "unit_code": o.unit_code,
+            "parent_name": o.parent_name,
+            "address": o.address,
+            "phone": o.phone,
+        }
+        for o in s.scalars(select(OfficeRow).order_by(OfficeRow.code))
+    ]
+    days = [
+        {"day": c.day.isoformat(), "kind": c.kind, "note": c.note}
+        for c in s.scalars(select(CalendarDayRow).order_by(CalendarDayRow.day))
+    ]
+    users = [
+        {
+            "id": u.id,
+            "username": u.username,
+            "full_name": u.full_name,
+            "role": u.role,
+            "active": bool(u.active),
+        }
+        for u in s.scalars(select(UserRow).order_by(UserRow.id))
+    ]
+    return {
+        "procedures": procedures,
+        "admin_units": units,
+        "offices": offices,
+        "calendar_days": days,
+        "users": users,
+    }
+
+
+#: Server side: the shared sections, built once per change of their fingerprint (a few cheap
+#: reads), not on every round of every workstation. Keyed by database URL.
+_SHARED: dict[str, tuple[tuple[Any, ...], dict[str, list[dict[str, Any]]]]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _fingerprint(s: Session) -> tuple[Any, ...]:
+    """Changes whenever the shared sections may have changed."""
+    versions = repo.get_settings(s, repo.CATALOG_VERSION, repo.CALENDAR_VERSION, repo.UNITS_VERSION)
+    return (
+        tuple(sorted(versions.items())),
+        tuple(s.execute(select(func.count(), func.max(AdminUnitRow.code))).one()),
+        tuple(s.execute(select(func.count(), func.max(OfficeRow.code))).one()),
+        tuple(s.execute(select(func.count(), func.max(ProcedureRow.updated_at))).one()),
+        tuple(s.execute(select(func.count(), func.max(CalendarDayRow.day))).one()),
+        tuple(
+            s.execute(
+                select(
+                    func.count(), func.max(UserRow.id), func.sum(case((UserRow.active, 1), else_=0))
+                )
+            ).one()
+        ),
+    )
+
+
 def reference_snapshot(db: Database, device: DeviceIdentity) -> ReferenceSnapshot:
     """The reference data a workstation of ``device``'s scope receives, with its version."""
+    key = db.engine.url.render_as_string(hide_password=True)
     with db.read() as s:
-        docs: dict[str, list[dict[str, Any]]] = {}
-        for d in s.scalars(
-            select(ProcedureDocumentRow).order_by(
-                ProcedureDocumentRow.procedure_code, ProcedureDocumentRow.position
-            )
-        ):
-            docs.setdefault(d.procedure_code, []).append({c: getattr(d, c) for c in _DOC_COLUMNS})
-        procedures = [
-            {
-                "code": p.code,
-                "name": p.name,
-                "field": p.field,
-                "level": p.level,
-                "processing_days": p.processing_days,
-                "time_unit": p.time_unit,
-                "fee": p.fee,
-                "fee_note": p.fee_note,
-                "online_level": p.online_level,
-                "legal_basis": p.legal_basis,
-                "active": bool(p.active),
-                "retired_at": _iso(p.retired_at),
-                "documents": docs.get(p.code, []),
-            }
-            for p in s.scalars(select(ProcedureRow).order_by(ProcedureRow.code))
-        ]
-        units = [
-            {
-                "code": u.code,
-                "name": u.name,
-                "level": u.level,
-                "parent_code": u.parent_code,
-                "valid_from": _iso(u.valid_from),
-                "valid_to": _iso(u.valid_to),
-                "replaced_by": u.replaced_by,
-            }
-            for u in s.scalars(select(AdminUnitRow).order_by(AdminUnitRow.code))
-        ]
-        offices = [
-            {
-                "code": o.code,
-                "name": o.name,
-                "unit_code": o.unit_code,
-                "parent_name": o.parent_name,
-                "address": o.address,
-                "phone": o.phone,
-            }
-            for o in s.scalars(select(OfficeRow).order_by(OfficeRow.code))
-        ]
-        days = [
-            {"day": c.day.isoformat(), "kind": c.kind, "note": c.note}
-            for c in s.scalars(select(CalendarDayRow).order_by(CalendarDayRow.day))
-        ]
-        users = [
-            {
-                "id": u.id,
-                "username": u.username,
-                "full_name": u.full_name,
-                "role": u.role,
-                "active": bool(u.active),
-            }
-            for u in s.scalars(select(UserRow).order_by(UserRow.id))
-        ]
+        fingerprint = _fingerprint(s)
+        with _SHARED_LOCK:
+            cached = _SHARED.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            shared = cached[1]
+        else:
+            shared = _shared_sections(s)
+            with _SHARED_LOCK:
+                _SHARED[key] = (fingerprint, shared)
         devices = [
             {
                 "id": d.id,
@@ -185,14 +232,7 @@ def reference_snapshot(db: Database, device: DeviceIdentity) -> ReferenceSnapsho
                 .order_by(DeviceRow.office_code, DeviceRow.number)
             )
         ]
-    data: dict[str, list[dict[str, Any]]] = {
-        "procedures": procedures,
-        "admin_units": units,
-        "offices": offices,
-        "calendar_days": days,
-        "users": users,
-        "devices": devices,
-    }
+    data: dict[str, list[dict[str, Any]]] = {**shared, "devices": devices}
     return ReferenceSnapshot(version=_version(data), data=data)
 
 

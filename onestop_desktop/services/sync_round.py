@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.sync_epoch import Reconciled, local_epoch, reconcile
@@ -119,7 +119,8 @@ def sync_status(ws: Workstation) -> SyncStatus:
     )
 
 
-_REJECTED = EventRow.disposition.like("rejected%")
+# A literal pattern (not a bound parameter), so SQLite can use the partial index on it.
+_REJECTED = EventRow.disposition.like(literal_column("'rejected%'"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,8 +44,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from onestop_desktop import faults
@@ -225,7 +226,7 @@ def _push(
 
     results: list[PushResult] = []
     receipts: list[tuple[Event, int, str]] = []
-    states: dict[str, DossierState | None] = {}
+    batch = _Batch.load(s, [e for e in ordered if e.id not in by_id])
     for sent in ordered:
         old = by_id.get(sent.id)
         ev = sent
@@ -250,10 +251,11 @@ def _push(
         if ev.occurred_at > received + MAX_CLOCK_SKEW:  # a fast clock: never a future time
             ev = dataclasses.replace(ev, occurred_at=received)
             clamped = received
-        disposition = _apply(s, device, ev, states)
+        disposition = _apply(device, ev, batch)
         next_seq += 1
         receipts.append((ev, next_seq, disposition))
         results.append(PushResult(ev.id, disposition, next_seq, disposition, clamped))
+    batch.write(s)
     repo.insert_received_events(s, receipts)
     counter.value = str(next_seq)
     return results
@@ -263,22 +265,48 @@ def _max_server_seq(s: Session) -> int:
     return int(s.scalar(select(func.max(EventRow.server_seq))) or 0)
 
 
-def _state(
-    s: Session, dossier_id: str, states: dict[str, DossierState | None]
-) -> DossierState | None:
-    if dossier_id not in states:
-        row = s.get(DossierRow, dossier_id)
-        states[dossier_id] = repo.state_of(row) if row is not None else None
-    return states[dossier_id]
+@dataclass
+class _Batch:
+    """What one push needs from the projection, read up front in a few queries, and the
+    projection changes it makes, written at the end in bulk (not one round trip per event)."""
+
+    states: dict[str, DossierState | None]
+    procedures: set[str]
+    codes_taken: set[str]
+    created: dict[str, DossierState] = dataclasses.field(default_factory=dict)
+    changed: dict[str, DossierState] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def load(cls, s: Session, events: Sequence[Event]) -> _Batch:
+        dossier_ids = sorted({e.dossier_id for e in events})
+        states: dict[str, DossierState | None] = dict.fromkeys(dossier_ids)
+        for i in range(0, len(dossier_ids), 500):
+            chunk = dossier_ids[i : i + 500]
+            for row in s.scalars(select(DossierRow).where(DossierRow.id.in_(chunk))):
+                states[row.id] = repo.state_of(row)
+        creations = [e.payload for e in events if e.type in _CREATION]
+        wanted_procs = sorted({str(p.get("procedure_code")) for p in creations})
+        wanted_codes = sorted({str(p.get("code")) for p in creations})
+        procedures = set(
+            s.scalars(select(ProcedureRow.code).where(ProcedureRow.code.in_(wanted_procs)))
+        )
+        taken: set[str] = set()
+        for i in range(0, len(wanted_codes), 500):
+            chunk = wanted_codes[i : i + 500]
+            taken |= set(s.scalars(select(DossierRow.code).where(DossierRow.code.in_(chunk))))
+        return cls(states=states, procedures=procedures, codes_taken=taken)
+
+    def write(self, s: Session) -> None:
+        """Insert the new dossiers, then save the last state of each changed one."""
+        repo.insert_dossiers(s, list(self.created.values()))
+        repo.save_dossiers(s, [st for d, st in self.changed.items() if d not in self.created])
 
 
-def _apply(
-    s: Session, device: DeviceIdentity, ev: Event, states: dict[str, DossierState | None]
-) -> str:
+def _apply(device: DeviceIdentity, ev: Event, batch: _Batch) -> str:
     """Validate and project one new event; return its disposition (it is stored either way)."""
-    state = _state(s, ev.dossier_id, states)
+    state = batch.states.get(ev.dossier_id)
     if ev.type in _CREATION:
-        return _create(s, device, ev, state, states)
+        return _create(device, ev, state, batch)
     if state is None:
         return REJECTED_UNKNOWN  # its creation never reached the server, or was rejected
     if state.office_code not in device.scope:
@@ -291,18 +319,15 @@ def _apply(
         return REJECTED_CONFLICT  # valid where it was made, no longer on the server's state
     except (DomainError, KeyError, ValueError, TypeError):
         return REJECTED_INVALID
-    repo.save_dossier(s, new)
-    states[ev.dossier_id] = new
+    batch.states[ev.dossier_id] = new
+    if ev.dossier_id in batch.created:
+        batch.created[ev.dossier_id] = new
+    else:
+        batch.changed[ev.dossier_id] = new
     return APPLIED
 
 
-def _create(
-    s: Session,
-    device: DeviceIdentity,
-    ev: Event,
-    state: DossierState | None,
-    states: dict[str, DossierState | None],
-) -> str:
+def _create(device: DeviceIdentity, ev: Event, state: DossierState | None, batch: _Batch) -> str:
     if state is not None:
         return REJECTED_CONFLICT  # the dossier exists already (a replayed creation)
     if ev.payload.get("office_code") not in device.scope:
@@ -311,13 +336,14 @@ def _create(
         new = reduce(None, ev)
     except (DomainError, KeyError, ValueError, TypeError):
         return REJECTED_INVALID
-    if s.get(ProcedureRow, new.procedure_code) is None:
+    if new.procedure_code not in batch.procedures:
         return REJECTED_INVALID
-    if s.scalar(select(DossierRow.id).where(DossierRow.code == new.code)) is not None:
+    if new.code in batch.codes_taken:
         # Codes are unique offline by construction (per-device slices); this is the tripwire.
         return REJECTED_CODE
-    repo.insert_dossiers(s, [new])
-    states[ev.dossier_id] = new
+    batch.codes_taken.add(new.code)
+    batch.states[ev.dossier_id] = new
+    batch.created[ev.dossier_id] = new
     return APPLIED
 
 
@@ -388,17 +414,13 @@ def pull_events(db: Database, device: DeviceIdentity, after: int, limit: int) ->
     """
     limit = max(1, min(limit, MAX_PULL))
     with db.read() as s:
-        rows = (
-            s.execute(
-                select(EventRow)
-                .join(DossierRow, DossierRow.id == EventRow.dossier_id)
-                .where(EventRow.server_seq > after, DossierRow.office_code.in_(device.scope))
-                .order_by(EventRow.server_seq)
-                .limit(limit + 1)
-            )
-            .scalars()
-            .all()
-        )
+        rows = s.execute(
+            select(_EVENTS_T)
+            .join(DossierRow, DossierRow.id == EventRow.dossier_id)
+            .where(EventRow.server_seq > after, DossierRow.office_code.in_(device.scope))
+            .order_by(EventRow.server_seq)
+            .limit(limit + 1)
+        ).all()
         epoch = repo.get_setting(s, SERVER_EPOCH) or ""
         more = len(rows) > limit
         events = [_pulled(r) for r in rows[:limit]]
@@ -413,7 +435,11 @@ def pull_events(db: Database, device: DeviceIdentity, after: int, limit: int) ->
 MAX_HISTORY = 100
 
 
-def _pulled(r: EventRow) -> PulledEvent:
+_EVENTS_T = cast(Table, EventRow.__table__)
+
+
+def _pulled(r: Any) -> PulledEvent:
+    """A pulled event from a row of the events table (Core: no ORM entity per row)."""
     return PulledEvent(
         Event(
             id=r.id,
@@ -440,16 +466,12 @@ def dossier_history(
     """
     ids = list(dict.fromkeys(dossier_ids))[:MAX_HISTORY]
     with db.read() as s:
-        rows = (
-            s.execute(
-                select(EventRow)
-                .join(DossierRow, DossierRow.id == EventRow.dossier_id)
-                .where(EventRow.dossier_id.in_(ids), DossierRow.office_code.in_(device.scope))
-                .order_by(EventRow.server_seq)
-            )
-            .scalars()
-            .all()
-        )
+        rows = s.execute(
+            select(_EVENTS_T)
+            .join(DossierRow, DossierRow.id == EventRow.dossier_id)
+            .where(EventRow.dossier_id.in_(ids), DossierRow.office_code.in_(device.scope))
+            .order_by(EventRow.server_seq)
+        ).all()
         return [_pulled(r) for r in rows]
 
 

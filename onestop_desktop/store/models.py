@@ -301,6 +301,14 @@ class EventRow(Base):
             sqlite_where=text("server_seq IS NOT NULL"),
             postgresql_where=text("server_seq IS NOT NULL"),
         ),
+        # The outbox: what this device has not had confirmed yet (push reads it in order).
+        Index(
+            "ix_events_pending",
+            "device_id",
+            "device_seq",
+            sqlite_where=text("server_seq IS NULL"),
+            postgresql_where=text("server_seq IS NULL"),
+        ),
         # The status bar counts (and lists) rejected events without scanning the log.
         Index(
             "ix_events_rejected",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -47,6 +47,7 @@ SERVER_CA_FILE = "server_ca_file"  # the CA (PEM) trusted for the server's TLS; 
 CUTOFF = "cutoff"
 CATALOG_VERSION = "catalog_version"  # bumped by every catalog change: caches compare it
 CALENDAR_VERSION = "calendar_version"  # likewise for calendar overrides and office hours
+UNITS_VERSION = "units_version"  # likewise for admin units and offices
 SERVER_URL = "server_url"  # the district server this workstation is enrolled with (#4)
 ENROLLED_AT = "enrolled_at"  # ISO instant of the enrollment (absent: never enrolled)
 
@@ -336,6 +337,23 @@ def save_dossier(session: Session, state: DossierState) -> None:
     values = dossier_values(state)
     dossier_id = values.pop("id")
     session.execute(update(DossierRow).where(DossierRow.id == dossier_id).values(**values))
+
+
+def save_dossiers(session: Session, states: Sequence[DossierState]) -> None:
+    """Overwrite many existing projection rows (one executemany)."""
+    if not states:
+        return
+    params = []
+    for state in states:
+        values = dossier_values(state)
+        params.append({f"v_{k}": v for k, v in values.items()})
+    names = [k for k in dossier_values(states[0]) if k != "id"]
+    stmt = (
+        update(_DOSSIERS)
+        .where(_DOSSIERS.c.id == bindparam("v_id"))
+        .values({n: bindparam(f"v_{n}") for n in names})
+    )
+    session.connection().execute(stmt, params)
 
 
 def find_dossier_row(session: Session, code: str) -> DossierRow | None:
