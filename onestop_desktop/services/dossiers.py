@@ -219,9 +219,12 @@ def intake(ws: Workstation, req: IntakeRequest) -> DossierView:
             )
         )
         duplicates = open_duplicates(s, id_number=id_number, procedure_code=proc.code)
+        # The code is the RECEIVING unit's (DOMAIN.md §3: that day's sequence at the unit that
+        # received it), from this device's slice there — also when the district counter
+        # receives a dossier handled by a ward: the ward's own devices use the ward's slices.
         code = next_code(
             s,
-            office_code=office_code,
+            office_code=actor.office_code,
             received_local_day=received_at.astimezone(VN_TZ).date(),
             actor=actor,
         )
