@@ -403,7 +403,45 @@ def cmd_report(args: argparse.Namespace) -> Any:
         _parse_day(args.date_to, "to"),
         unit_code=args.unit,
     )
-    return rep.to_json(), format_report(rep)
+    data, text = rep.to_json(), format_report(rep)
+    files = _export_report(rep, args)
+    if files:
+        data["files"] = {kind: str(path) for kind, path in files.items()}
+        text += "".join(
+            f"\nĐã ghi báo cáo ({kind.upper()}): {path}" for kind, path in files.items()
+        )
+    return data, text
+
+
+def _export_report(rep: Any, args: argparse.Namespace) -> dict[str, Path]:
+    """``--pdf/--xlsx/--csv FILE``: write the report's exports."""
+    from onestop_desktop.services import report_export  # noqa: PLC0415
+
+    writers = {
+        "pdf": report_export.export_report_pdf,
+        "xlsx": report_export.export_report_xlsx,
+        "csv": report_export.export_report_csv,
+    }
+    files: dict[str, Path] = {}
+    for kind, write in writers.items():
+        target = getattr(args, kind, None)
+        if target:
+            path = Path(target)
+            write(rep, path)
+            files[kind] = path
+    return files
+
+
+def cmd_daily_summary(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.daily_summary import render_daily_summary  # noqa: PLC0415
+
+    day = _parse_day(args.date, "date") if args.date else None
+    ws = _workstation(args)
+    if day is None:
+        day = ws.now().astimezone(VN_TZ).date()
+    path, pdf = _pdf_to_file(args.out, lambda: render_daily_summary(ws, day))
+    data = {"date": day.isoformat(), "file": str(path), "bytes": len(pdf)}
+    return data, f"Đã in báo cáo tổng hợp ngày {day:%d/%m/%Y}: {path}"
 
 
 def cmd_demo(args: argparse.Namespace) -> Any:
@@ -549,6 +587,23 @@ def _add_enroll_parser(sp: argparse.ArgumentParser) -> None:
         "--ca-file",
         help="tệp chứng chỉ gốc (CA, PEM) để tin cậy chứng chỉ TLS của máy chủ https",
     )
+
+
+def _add_report_commands(add: Any) -> None:
+    """``onestop report`` (with its exports) and ``onestop daily-summary``."""
+    sp = add("report", cmd_report, "báo cáo định kỳ (Biểu II.06a)")
+    sp.add_argument("--from", dest="date_from", required=True)
+    sp.add_argument("--to", dest="date_to", required=True)
+    sp.add_argument(
+        "--unit", help="mã đơn vị hành chính (một phường, hoặc một quận cùng các phường)"
+    )
+    sp.add_argument("--pdf", help="ghi báo cáo ra tệp PDF (bảng theo Biểu II.06a, khổ ngang)")
+    sp.add_argument("--xlsx", help="ghi báo cáo ra tệp Excel (.xlsx)")
+    sp.add_argument("--csv", help="ghi báo cáo ra tệp CSV (UTF-8)")
+
+    sp = add("daily-summary", cmd_daily_summary, "in báo cáo tổng hợp trong ngày ra PDF")
+    sp.add_argument("--date", help="ngày báo cáo YYYY-MM-DD (mặc định: hôm nay)")
+    sp.add_argument("--out", required=True, help="tệp PDF cần ghi")
 
 
 def _add_outbox_commands(sub: Any, common: argparse.ArgumentParser, add: Any) -> None:
@@ -709,12 +764,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.set_defaults(handler=cmd_import_dossiers)
 
-    sp = add("report", cmd_report, "báo cáo định kỳ (Biểu II.06a)")
-    sp.add_argument("--from", dest="date_from", required=True)
-    sp.add_argument("--to", dest="date_to", required=True)
-    sp.add_argument(
-        "--unit", help="mã đơn vị hành chính (một phường, hoặc một quận cùng các phường)"
-    )
+    _add_report_commands(add)
 
     sp = add("demo", cmd_demo, "tạo hồ sơ mẫu để dùng thử")
     sp.add_argument("--dossiers", type=int, default=1000)

@@ -22,6 +22,7 @@ from onestop_desktop.gui.errors import show_error
 from onestop_desktop.gui.pages.placeholder import ComingPage
 from onestop_desktop.gui.sync_controller import SyncController, SyncState
 from onestop_desktop.gui.widgets.scanner import ScannerFilter
+from onestop_desktop.services.reports import vn_int
 from onestop_desktop.services.status import WorkstationStatus, workstation_status
 
 STATUS_REFRESH_MS = 30_000
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
     def _add_pages(self) -> None:
         from onestop_desktop.gui.pages.intake import IntakePage  # noqa: PLC0415
         from onestop_desktop.gui.pages.lookup import LookupPage  # noqa: PLC0415
+        from onestop_desktop.gui.pages.reports import ReportsPage  # noqa: PLC0415
 
         intake = IntakePage(self.ctx, self)
         lookup = LookupPage(self.ctx, self)
@@ -85,13 +87,8 @@ class MainWindow(QMainWindow):
                 "tiếp theo. Trong lúc này, hãy tiếp nhận hồ sơ ở trang Tiếp nhận."
             ),
         )
-        reports = ComingPage(
-            self.tr("Báo cáo"),
-            self.tr(
-                "Trang báo cáo (biểu II.06a, biểu đồ, báo cáo ngày) sẽ có ở phiên bản tiếp theo. "
-                "Trong lúc này, dùng lệnh 'onestop report --from … --to …'."
-            ),
-        )
+        reports = ReportsPage(self.ctx, self)
+        reports.dossier_requested.connect(self.open_dossier)
         for key, widget, title in (
             ("intake", intake, self.tr("Tiếp nhận")),
             ("queue", queue, self.tr("Hàng chờ")),
@@ -178,7 +175,9 @@ class MainWindow(QMainWindow):
         self.clerk_label.setText(
             self.tr("Máy số %d · Cán bộ: %s") % (status.device_number, status.clerk)
         )
-        self.pending_label.setText(self.tr("Chờ đồng bộ: %d thay đổi") % status.pending_changes)
+        self.pending_label.setText(
+            self.tr("Chờ đồng bộ: %s thay đổi") % vn_int(status.pending_changes)
+        )
 
     def _on_status_error(self, exc: BaseException) -> None:
         show_error(self, exc)
@@ -214,7 +213,7 @@ class MainWindow(QMainWindow):
             self.sync_label.setText(self.tr("Đồng bộ lần cuối: %s") % when)
         else:
             self.sync_label.setText(self.tr("Đồng bộ lần cuối: chưa có"))
-        self.pending_label.setText(self.tr("Chờ đồng bộ: %d thay đổi") % state.pending)
+        self.pending_label.setText(self.tr("Chờ đồng bộ: %s thay đổi") % vn_int(state.pending))
         self.rejected_button.setText(self.tr("Bị từ chối: %d") % state.rejected)
         self.rejected_button.setStyleSheet("color: #b3261e;" if state.rejected else "")
         self.sync_now_button.setVisible(state.enrolled)

@@ -239,11 +239,19 @@ def _descendants(units: Mapping[str, Any], root: str) -> set[str]:
     return found
 
 
-def build_report(
-    ws: Workstation, date_from: date, date_to: date, *, unit_code: str | None = None
-) -> Report:
-    """Compute the periodic report from this store's data."""
-    start, end = period_bounds(date_from, date_to)
+#: A figure's condition in a scope: ``ALL`` counts every dossier of the scope, ``None`` none.
+ALL: Any = True
+FigureScopes = tuple[tuple[ColumnElement[bool], Mapping[str, Any]], ...]
+
+
+def figure_scopes(start: datetime, end: datetime) -> FigureScopes:
+    """The report's definitions as SQL: ``((scope, {figure: condition}), ...)``.
+
+    A dossier counts towards a stored figure (the fields of :class:`Figures`) when it is in a
+    scope and meets that scope's condition for the figure (``ALL``: always; ``None``: never).
+    The scopes are disjoint. :func:`build_report` counts with these conditions and the
+    drill-down (services/report_drill.py) lists with them, so both always agree.
+    """
     d = DossierRow
     # Conditions are written NULL-aware for FILTER: a NULL comparison never counts.
     finished_in = d.finished_at < end
@@ -257,39 +265,55 @@ def build_report(
     not_paused = or_(d.last_paused_at.is_(None), d.last_paused_at >= end, d.last_resumed_at < end)
     due_then = case((d.last_paused_at >= end, d.due_before_pause), else_=d.due_at)
     outcome = {
-        "resolved_early": _count(and_(finished_in, d.resolution == Resolution.EARLY.value)),
-        "resolved_on_time": _count(and_(finished_in, d.resolution == Resolution.ON_TIME.value)),
-        "resolved_late": _count(and_(finished_in, d.resolution == Resolution.LATE.value)),
-        "in_progress_on_time": _count(and_(open_at_end, or_(due_then >= end, paused))),
-        "in_progress_overdue": _count(and_(open_at_end, due_then < end, not_paused)),
-        "refused": _count(and_(finished_in, d.status == Status.REFUSED.value)),
-        "withdrawn": _count(and_(finished_in, d.status == Status.WITHDRAWN.value)),
+        "resolved_early": and_(finished_in, d.resolution == Resolution.EARLY.value),
+        "resolved_on_time": and_(finished_in, d.resolution == Resolution.ON_TIME.value),
+        "resolved_late": and_(finished_in, d.resolution == Resolution.LATE.value),
+        "in_progress_on_time": and_(open_at_end, or_(due_then >= end, paused)),
+        "in_progress_overdue": and_(open_at_end, due_then < end, not_paused),
+        "refused": and_(finished_in, d.status == Status.REFUSED.value),
+        "withdrawn": and_(finished_in, d.status == Status.WITHDRAWN.value),
     }
-    zero = literal(0)
     # Two scopes: dossiers received within the period, and those received before it that were
     # still open at its start (carried over). Both are range scans of ix_dossiers_report.
-    scopes = (
+    return (
         (
             and_(d.received_at >= start, d.received_at < end),
             {
-                "carried_over": zero,
-                "received_online": _count(d.channel == "online"),
-                "received_direct": _count(d.channel == "direct"),
-                "received_postal": _count(d.channel == "postal"),
+                "carried_over": None,
+                "received_online": d.channel == "online",
+                "received_direct": d.channel == "direct",
+                "received_postal": d.channel == "postal",
                 **outcome,
             },
         ),
         (
             and_(d.received_at < start, or_(d.finished_at.is_(None), d.finished_at >= start)),
             {
-                "carried_over": func.count(),
-                "received_online": zero,
-                "received_direct": zero,
-                "received_postal": zero,
+                "carried_over": ALL,
+                "received_online": None,
+                "received_direct": None,
+                "received_postal": None,
                 **outcome,
             },
         ),
     )
+
+
+def figure_columns(conditions: Mapping[str, Any]) -> dict[str, Any]:
+    """Aggregate columns for one scope's conditions."""
+    zero = literal(0)
+    return {
+        name: zero if cond is None else func.count() if cond is ALL else _count(cond)
+        for name, cond in conditions.items()
+    }
+
+
+def build_report(
+    ws: Workstation, date_from: date, date_to: date, *, unit_code: str | None = None
+) -> Report:
+    """Compute the periodic report from this store's data."""
+    start, end = period_bounds(date_from, date_to)
+    scopes = tuple((scope, figure_columns(conds)) for scope, conds in figure_scopes(start, end))
     names = list(scopes[0][1])
     with ws.db.read() as s:
         units = {
@@ -305,19 +329,13 @@ def build_report(
         }
         offices = {o.code: o for o in s.scalars(select(OfficeRow))}
         procs = {p.code: p for p in s.scalars(select(ProcedureRow))}
-        scope_offices: set[str] | None = None
-        if unit_code:
-            if unit_code not in units:
-                raise ValidationError("unit", f"Đơn vị hành chính '{unit_code}' không tồn tại.")
-            scope_units = _descendants(units, unit_code)
-            scope_offices = {c for c, o in offices.items() if o.unit_code in scope_units}
-        office_codes = sorted(scope_offices if scope_offices is not None else offices)
+        office_codes = _offices_in(units, offices, unit_code)
         rows = _aggregate(s, scopes, office_codes, sorted(procs))
         per_unit: dict[str, UnitReport] = {}
         total = Figures()
         for row in rows:
             office = offices.get(row[0])
-            ucode = office.unit_code if office and office.unit_code else f"office:{row[0]}"
+            ucode = row_unit_code(office, row[0])
             unit = units.get(ucode)
             figs = Figures(**{n: int(v) for n, v in zip(names, row[2:], strict=True)})
             rep = per_unit.get(ucode)
@@ -330,7 +348,7 @@ def build_report(
                 )
             rep.figures.add(figs)
             proc = procs.get(row[1])
-            field_name = proc.field if proc else "Khác"
+            field_name = proc.field if proc else OTHER_FIELD
             rep.by_field.setdefault(field_name, Figures()).add(figs)
             total.add(figs)
         catalog = _catalog_shares(procs.values())
@@ -350,6 +368,36 @@ def build_report(
         total=total,
         catalog=catalog,
     )
+
+
+def _offices_in(
+    units: Mapping[str, Any], offices: Mapping[str, OfficeRow], unit_code: str | None
+) -> list[str]:
+    """The offices a report of ``unit_code`` (with its descendants) covers; all without one."""
+    if not unit_code:
+        return sorted(offices)
+    if unit_code not in units:
+        raise ValidationError("unit", f"Đơn vị hành chính '{unit_code}' không tồn tại.")
+    scope_units = _descendants(units, unit_code)
+    return sorted(c for c, o in offices.items() if o.unit_code in scope_units)
+
+
+def report_offices(s: Session, unit_code: str | None) -> list[str]:
+    """The offices :func:`build_report` covers for ``unit_code`` (all offices without one)."""
+    if not unit_code:
+        return sorted(s.scalars(select(OfficeRow.code)))
+    units = {u.code: u for u in s.execute(select(AdminUnitRow.code, AdminUnitRow.parent_code))}
+    offices = {o.code: o for o in s.scalars(select(OfficeRow))}
+    return _offices_in(units, offices, unit_code)
+
+
+def row_unit_code(office: OfficeRow | None, office_code: str) -> str:
+    """The report row (``UnitReport.unit_code``) an office's dossiers are counted in."""
+    return office.unit_code if office and office.unit_code else f"office:{office_code}"
+
+
+#: The field row of dossiers whose procedure is not in the catalog.
+OTHER_FIELD = "Khác"
 
 
 def _aggregate(

@@ -1,0 +1,273 @@
+"""The supervisor's daily summary (A4 portrait): the day's figures, the dossiers due today, due
+on the next working day and overdue, the ratings recorded that day, the queue, a sign-off.
+
+Plain, already formatted data in (filled by services/daily_summary.py), PDF bytes out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Flowable, Paragraph, Spacer
+
+from onestop_desktop.printing import common as c
+from onestop_desktop.printing import fonts
+from onestop_desktop.printing.model import Agency
+
+TITLE = "Báo cáo tổng hợp trong ngày"
+CELL_SIZE = 9.5
+WIDTH = c.FRAME_WIDTH
+MARGINS = (c.MARGIN_TOP, c.MARGIN_RIGHT, c.MARGIN_BOTTOM, c.MARGIN_LEFT)
+#: Dossier lists: TT, code, applicant, procedure, due, clerk (mm; sum = 165 = WIDTH).
+LIST_COLUMNS = (8.0, 45.0, 31.0, 43.0, 19.0, 19.0)
+#: Ratings: TT, code, applicant, rating, reason (mm).
+RATING_COLUMNS = (8.0, 45.0, 31.0, 25.0, 56.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDossier:
+    """A dossier in one of the day's lists (display-ready strings)."""
+
+    code: str
+    applicant: str
+    procedure: str
+    due: str  # "05/01/2026 17:00" (printed on two lines)
+    clerk: str
+    note: str = ""  # e.g. "Hẹn lại 07/01/2026", "quá 3 ngày"
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryList:
+    """A titled list of dossiers; ``total`` may exceed the rows printed."""
+
+    title: str
+    rows: tuple[SummaryDossier, ...]
+    total: int
+    empty: str = "Không có hồ sơ."
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRating:
+    """A rating recorded that day."""
+
+    code: str
+    applicant: str
+    rating: str  # Rất hài lòng / Hài lòng / Không hài lòng
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FigureGroup:
+    """A group of the day's figures: title and (label, formatted value) pairs."""
+
+    title: str
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DailySummaryInfo:
+    """Everything the daily summary prints."""
+
+    agency: Agency
+    day: date
+    issued_at: datetime
+    figures: tuple[FigureGroup, ...]
+    lists: tuple[SummaryList, ...]
+    ratings: tuple[SummaryRating, ...] = ()
+    rating_summary: str = ""
+    queue: str = "Chưa có dữ liệu hàng chờ."
+    notes: tuple[str, ...] = field(default_factory=tuple)  # figures' definitions, data as of
+
+
+@cache
+def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+    st = c.styles()
+    size, lead = CELL_SIZE, CELL_SIZE * 1.18
+    cell = ParagraphStyle("ds_cell", parent=st.cell, fontSize=size, leading=lead)
+    center = ParagraphStyle("ds_center", parent=cell, alignment=TA_CENTER)
+    head = ParagraphStyle("ds_head", parent=st.head, fontSize=size, leading=lead)
+    section = ParagraphStyle(
+        "ds_section",
+        parent=st.body,
+        fontName=fonts.BOLD,
+        fontSize=12,
+        leading=15,
+        spaceBefore=7,
+        spaceAfter=3,
+    )
+    return cell, center, head, section
+
+
+def _figures_table(groups: tuple[FigureGroup, ...]) -> Flowable:
+    cell, center, head, _section = _styles()
+    big = ParagraphStyle("ds_big", parent=center, fontName=fonts.BOLD, fontSize=12, leading=14)
+    n = sum(len(g.items) for g in groups) or 1
+    width = WIDTH / n
+    top: list[object] = []
+    labels: list[object] = []
+    values: list[object] = []
+    spans: list[tuple[object, ...]] = []
+    col = 0
+    for g in groups:
+        top += [c.para(c.esc(g.title), head)] + [""] * (len(g.items) - 1)
+        if len(g.items) > 1:
+            spans.append(("SPAN", (col, 0), (col + len(g.items) - 1, 0)))
+        for label, value in g.items:
+            labels.append(c.para(c.esc(label), center))
+            values.append(c.para(c.esc(value), big))
+        col += len(g.items)
+    spans += [
+        ("BACKGROUND", (0, 0), (-1, 1), colors.Color(0.93, 0.93, 0.93)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
+        ("TOPPADDING", (0, 2), (-1, 2), 3),
+        ("BOTTOMPADDING", (0, 2), (-1, 2), 4),
+    ]
+    _ = cell
+    return c.grid_table([top, labels, values], [width] * n, header_rows=2, extra=spans)
+
+
+def _list_table(lst: SummaryList) -> list[Flowable]:
+    cell, center, head, section = _styles()
+    right = ParagraphStyle("ds_right", parent=cell, alignment=TA_RIGHT)
+    title = f"{c.esc(lst.title)} ({lst.total} hồ sơ)"
+    out: list[Flowable] = [CondPageBreak(30 * mm), c.para(title, section)]
+    if not lst.rows:
+        out.append(c.para(f"<i>{c.esc(lst.empty)}</i>", cell))
+        return out
+    rows: list[list[object]] = [
+        [
+            c.para("TT", head),
+            c.para("Mã hồ sơ", head),
+            c.para("Người nộp", head),
+            c.para("Thủ tục", head),
+            c.para("Hạn trả", head),
+            c.para("Cán bộ tiếp nhận", head),
+        ]
+    ]
+    for i, r in enumerate(lst.rows, start=1):
+        due = "<br/>".join(c.esc(part) for part in r.due.split(" ", 1))
+        due += f"<br/><i>{c.esc(r.note)}</i>" if r.note else ""
+        rows.append(
+            [
+                c.para(str(i), center),
+                c.para(c.esc(r.code), cell),
+                c.para(c.esc(r.applicant), cell),
+                c.para(c.esc(r.procedure), cell),
+                c.para(due, center),
+                c.para(c.esc(r.clerk), cell),
+            ]
+        )
+    extra = [("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.93, 0.93))]
+    out.append(c.grid_table(rows, [w * mm for w in LIST_COLUMNS], extra=extra, long=True))
+    if lst.total > len(lst.rows):
+        more = lst.total - len(lst.rows)
+        out.append(c.para(f"<i>… và {more} hồ sơ khác (xem danh sách trên máy).</i>", right))
+    return out
+
+
+def _ratings(info: DailySummaryInfo, number: int) -> list[Flowable]:
+    cell, center, head, section = _styles()
+    out: list[Flowable] = [
+        CondPageBreak(30 * mm),
+        c.para(f"{number}. Đánh giá của công dân trong ngày ({len(info.ratings)} lượt)", section),
+    ]
+    if info.rating_summary:
+        out.append(c.para(c.esc(info.rating_summary), cell))
+        out.append(Spacer(1, 1.5 * mm))
+    if not info.ratings:
+        out.append(c.para("<i>Không có đánh giá nào được ghi nhận trong ngày.</i>", cell))
+        return out
+    rows: list[list[object]] = [
+        [
+            c.para("TT", head),
+            c.para("Mã hồ sơ", head),
+            c.para("Người nộp", head),
+            c.para("Mức đánh giá", head),
+            c.para("Lý do", head),
+        ]
+    ]
+    for i, r in enumerate(info.ratings, start=1):
+        rows.append(
+            [
+                c.para(str(i), center),
+                c.para(c.esc(r.code), cell),
+                c.para(c.esc(r.applicant), cell),
+                c.para(c.esc(r.rating), center),
+                c.para(c.esc(r.reason), cell),
+            ]
+        )
+    extra = [("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.93, 0.93))]
+    out.append(c.grid_table(rows, [w * mm for w in RATING_COLUMNS], extra=extra, long=True))
+    return out
+
+
+def daily_summary(info: DailySummaryInfo) -> bytes:
+    """Render the daily summary."""
+    st = c.styles()
+    cell, _center, _head, section = _styles()
+    day_text = f"{c.weekday(info.day).capitalize()}, {c.fmt_date_words(info.day)}"
+    story: list[Flowable] = [
+        c.header(info.agency, issued_at=info.issued_at),
+        c.para(c.esc(c.upper(TITLE)), st.title),
+        c.para(c.esc(day_text), st.subtitle),
+        c.para("1. Số liệu trong ngày", section),
+        _figures_table(info.figures),
+    ]
+    for note in info.notes:
+        story.append(Paragraph(f"<i>{c.esc(note)}</i>", cell))
+    for i, lst in enumerate(info.lists, start=2):
+        story += _list_table(SummaryList(f"{i}. {lst.title}", lst.rows, lst.total, lst.empty))
+    n = len(info.lists) + 2
+    story += _ratings(info, n)
+    story += [
+        c.para(f"{n + 1}. Hàng chờ", section),
+        c.para(c.esc(info.queue), cell),
+        c.signatures(
+            [
+                ("NGƯỜI LẬP", "(Ký, ghi rõ họ tên)", ""),
+                ("LÃNH ĐẠO", "(Ký, ghi rõ họ tên)", ""),
+            ],
+            space=18 * mm,
+        ),
+    ]
+    issued = c.local(info.issued_at)
+    printed = f"{issued:%H:%M} {c.fmt_date(issued)}"
+    page_w = c.PAGE_WIDTH
+
+    def on_page(canvas: Canvas, doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(fonts.ITALIC, 9)
+        y = MARGINS[2] - 9 * mm
+        footer = f"{info.agency.name} · Ngày {c.fmt_date(info.day)} · In lúc {printed}"
+        canvas.drawString(MARGINS[3], y, c.nfc(footer))
+        canvas.drawRightString(page_w - MARGINS[1], y, f"Trang {doc.page}")
+        canvas.restoreState()
+
+    return c.build_pdf(
+        story,
+        form="",
+        doc_title=f"{TITLE} {c.fmt_date(info.day)}",
+        author=info.agency.name,
+        subject=TITLE,
+        margins=MARGINS,
+        on_page=on_page,
+    )
+
+
+__all__ = [
+    "DailySummaryInfo",
+    "FigureGroup",
+    "SummaryDossier",
+    "SummaryList",
+    "SummaryRating",
+    "daily_summary",
+]

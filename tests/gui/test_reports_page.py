@@ -1,0 +1,393 @@
+"""Báo cáo driven for real: filters against build_report's JSON, drill-down counts, exports,
+charts, and a GUI thread that never stalls while a report runs over 20,000 dossiers."""
+
+from __future__ import annotations
+
+import csv
+import gc
+import logging
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCharts import QBarSeries, QLineSeries, QPieSeries
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import QFileDialog, QWidget
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from onestop_desktop.gui.context import AppContext
+from onestop_desktop.gui.main_window import MainWindow
+from onestop_desktop.gui.models.report_model import (
+    COLUMNS,
+    DRILL_ROLE,
+    VALUE_ROLE,
+    DrillTarget,
+    ReportTableModel,
+    RowKind,
+)
+from onestop_desktop.gui.pages.lookup import LookupPage
+from onestop_desktop.gui.pages.reports import ReportsPage
+from onestop_desktop.gui.tasks import TaskRunner
+from onestop_desktop.services.context import Workstation
+from onestop_desktop.services.demo import generate_demo
+from onestop_desktop.services.report_periods import PeriodKind
+from onestop_desktop.services.reports import build_report
+from onestop_desktop.store.db import Database
+from tests.conftest import FixedClock, copy_db
+from tests.gui.test_lookup_page import StallMeter
+
+log = logging.getLogger(__name__)
+
+#: Column index of each figure key (single-figure columns).
+COL = {c.figures[0]: i for i, c in enumerate(COLUMNS) if len(c.figures) == 1}
+DIRECT_POSTAL = next(i for i, c in enumerate(COLUMNS) if len(c.figures) == 2)
+
+
+@pytest.fixture
+def demo_ws(ws: Workstation) -> Workstation:
+    """1,500 demo dossiers over the year before the fixed clock's Monday 5 January 2026."""
+    generate_demo(ws, 1500, seed=7, days=365)
+    return ws
+
+
+def _window(qtbot: QtBot, ctx: AppContext) -> tuple[MainWindow, ReportsPage]:
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    page = window.show_page("reports")
+    assert isinstance(page, ReportsPage)
+    _settle(qtbot, page)
+    return window, page
+
+
+def _settle(qtbot: QtBot, page: ReportsPage) -> None:
+    qtbot.waitUntil(lambda: not page.query_pending and page.result is not None, timeout=20_000)
+
+
+def _values(page: ReportsPage, row: int) -> dict[str, Any]:
+    return {
+        key: page.model.data(page.model.index(row, col), VALUE_ROLE) for key, col in COL.items()
+    }
+
+
+def _expected(figures: dict[str, Any]) -> dict[str, Any]:
+    return {key: figures[key] for key in COL}
+
+
+def _total_row(page: ReportsPage) -> int:
+    last = page.model.rowCount() - 1
+    assert page.model.row_at(last).kind is RowKind.TOTAL
+    return last
+
+
+def test_filters_change_the_table_to_build_reports_numbers(
+    qtbot: QtBot, ctx: AppContext, demo_ws: Workstation
+) -> None:
+    _w, page = _window(qtbot, ctx)
+    scope = page.current_scope()
+    assert scope is not None
+    assert scope.key == "tree:009"  # the workstation's district with all its wards
+    start, end = page.period()
+    assert (start, end) == (date(2026, 1, 1), date(2026, 1, 31))
+    rep = build_report(demo_ws, start, end, unit_code="009").to_json()
+    assert _values(page, _total_row(page)) == _expected(rep["total"])
+    assert rep["total"]["received"] > 0
+
+    # Quarter IV of 2025, one ward: the numbers follow.
+    page.set_period(PeriodKind.QUARTER, date(2025, 11, 20))
+    page.select_scope("unit:00343")
+    qtbot.waitUntil(lambda: page.result is not None and page.result.scope.key == "unit:00343")
+    _settle(qtbot, page)
+    assert page.period() == (date(2025, 10, 1), date(2025, 12, 31))
+    rep = build_report(demo_ws, date(2025, 10, 1), date(2025, 12, 31), unit_code="00343").to_json()
+    assert _values(page, _total_row(page)) == _expected(rep["total"])
+    assert rep["total"]["received"] > 100
+    unit_rows = [r for r in page.model.rows() if r.kind is RowKind.UNIT]
+    assert [r.label for r in unit_rows] == [u["unit_name"] for u in rep["units"]]
+    field_rows = [r for r in page.model.rows() if r.kind is RowKind.FIELD]
+    assert {r.label: r.figures.received for r in field_rows} == {
+        f["field"]: f["received"] for f in rep["units"][0]["fields"]
+    }
+    assert page.model.data(page.model.index(_total_row(page), len(COLUMNS) - 1)) == (
+        f"{rep['total']['on_time_rate']:.2f}".replace(".", ",") + " %"
+    )
+
+    # One field: only its rows; the total is that field's.
+    page.field_combo.setCurrentIndex(page.field_combo.findData("Hộ tịch"))
+    qtbot.waitUntil(lambda: page.result is not None and page.result.field == "Hộ tịch")
+    _settle(qtbot, page)
+    hotich = next(f for f in rep["units"][0]["fields"] if f["field"] == "Hộ tịch")
+    assert _values(page, _total_row(page)) == _expected(hotich)
+    assert {r.field for r in page.model.rows() if r.kind is RowKind.FIELD} == {"Hộ tịch"}
+
+    # The district office alone: its unit's row of the district report, not the wards'.
+    page.field_combo.setCurrentIndex(0)
+    page.select_scope("unit:009")
+    qtbot.waitUntil(lambda: page.result is not None and page.result.scope.key == "unit:009")
+    _settle(qtbot, page)
+    rep = build_report(demo_ws, date(2025, 10, 1), date(2025, 12, 31), unit_code="009").to_json()
+    district = next(u for u in rep["units"] if u["unit_code"] == "009")
+    assert _values(page, _total_row(page)) == _expected(district)
+    assert [r.label for r in page.model.rows() if r.kind is RowKind.UNIT] == ["Quận Thanh Xuân"]
+
+
+def test_as_of_line_and_definitions(qtbot: QtBot, ctx: AppContext, demo_ws: Workstation) -> None:
+    _w, page = _window(qtbot, ctx)
+    assert page.as_of_label.text().startswith("Số liệu tính đến ")
+    assert "chưa đồng bộ với máy chủ" in page.as_of_label.text()
+    assert not page.definitions_text.isVisibleTo(page)
+    page.definitions_button.click()
+    assert page.definitions_text.isVisibleTo(page)
+    assert "carried_over" in page.definitions_text.toPlainText()
+
+
+def test_periods_and_the_statistical_cut_off(
+    qtbot: QtBot, ctx: AppContext, demo_ws: Workstation
+) -> None:
+    _w, page = _window(qtbot, ctx)
+    page.set_period(PeriodKind.MONTH, date(2026, 1, 5))
+    page.start_day_spin.setValue(15)
+    _settle(qtbot, page)
+    assert page.period() == (date(2025, 12, 15), date(2026, 1, 14))
+    assert "Tháng 01/2026" in page.period_label.text()
+    assert page.result is not None
+    assert (page.result.report.date_from, page.result.report.date_to) == page.period()
+    page.step_period(-1)
+    assert page.period() == (date(2025, 11, 15), date(2025, 12, 14))
+    page.start_day_spin.setValue(1)
+    page.set_period(PeriodKind.CUSTOM, date(2025, 12, 1), date(2025, 12, 10))
+    assert page.to_edit.isVisibleTo(page)
+    _settle(qtbot, page)
+    assert page.result is not None
+    assert page.result.report.date_to == date(2025, 12, 10)
+
+
+def test_drill_down_lists_as_many_dossiers_as_the_figure_and_opens_one(
+    qtbot: QtBot, ctx: AppContext, demo_ws: Workstation
+) -> None:
+    window, page = _window(qtbot, ctx)
+    total = _total_row(page)
+    cells = [
+        (total, COL["received"]),
+        (total, DIRECT_POSTAL),
+        (total, COL["resolved_on_time"]),
+        (total, COL["in_progress_overdue"]),
+        (1, COL["received"]),  # a field row of the first unit
+    ]
+    level = next((i for i, r in enumerate(page.model.rows()) if r.kind is RowKind.LEVEL), None)
+    if level is not None:
+        cells.append((level, COL["resolved"]))
+    checked = 0
+    for row, col in cells:
+        index = page.model.index(row, col)
+        target = page.model.data(index, DRILL_ROLE)
+        assert isinstance(target, DrillTarget)
+        if target.value == 0:
+            continue
+        dialog = page.drill(index)
+        assert dialog is not None
+        with qtbot.waitSignal(dialog.loaded, timeout=20_000) as blocker:
+            pass
+        assert blocker.args == [target.value], (page.model.row_at(row).label, COLUMNS[col])
+        assert dialog.model.rowCount() == target.value
+        checked += 1
+        if (row, col) != cells[-1]:
+            dialog.close()
+    assert checked >= 4
+    # Double-click (here: Enter) on a listed dossier opens it on Tra cứu.
+    dialog = page.drill_dialog
+    assert dialog is not None
+    code = dialog.codes[0]
+    dialog.view.setCurrentIndex(dialog.model.index(0, 0))
+    with qtbot.waitSignal(page.dossier_requested, timeout=5000) as opened:
+        dialog.open_index(dialog.view.currentIndex())
+    assert opened.args == [code]
+    assert window.tabs.currentWidget() is window.pages["lookup"]
+    lookup = window.pages["lookup"]
+    assert isinstance(lookup, LookupPage)
+
+    def shown() -> bool:
+        detail = lookup.detail.detail
+        return detail is not None and detail.dossier.code == code
+
+    qtbot.waitUntil(shown, timeout=10_000)
+    # A zero or a rate opens nothing.
+    assert page.drill(page.model.index(total, len(COLUMNS) - 1)) is None
+    assert page.drill(QModelIndex()) is None
+
+
+def test_export_buttons_write_the_files(
+    qtbot: QtBot,
+    ctx: AppContext,
+    demo_ws: Workstation,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _w, page = _window(qtbot, ctx)
+    assert page.result is not None
+    received = page.result.report.total.received
+    chosen: list[Path] = []
+
+    def save_as(_parent: QWidget, _title: str, suggested: str, _filter: str) -> tuple[str, str]:
+        chosen.append(tmp_path / suggested)
+        return str(chosen[-1]), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    for button, suffix in (
+        (page.pdf_button, ".pdf"),
+        (page.xlsx_button, ".xlsx"),
+        (page.csv_button, ".csv"),
+    ):
+        button.click()
+        path = chosen[-1]
+        assert path.suffix == suffix
+        qtbot.waitUntil(lambda p=path: page.last_export == p, timeout=20_000)
+        assert path.stat().st_size > 0
+    pdf, xlsx, csv_path = chosen
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert xlsx.read_bytes().startswith(b"PK")  # a zip: the workbook
+    rows = list(csv.reader(csv_path.read_text(encoding="utf-8-sig").splitlines()))
+    assert any(str(received) in row for row in rows[1:]), rows[-1]
+    # In biểu đồ: the four charts painted into a PDF.
+    page.tabs.setCurrentIndex(1)
+    page.print_charts_button.click()
+    assert chosen[-1].read_bytes().startswith(b"%PDF")
+    assert chosen[-1].stat().st_size > 5000
+    # A cancelled dialog writes nothing.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a: ("", "")))
+    before = page.last_export
+    page.csv_button.click()
+    qtbot.wait(100)
+    assert page.last_export == before
+
+
+def test_daily_summary_button(qtbot: QtBot, ctx: AppContext, demo_ws: Workstation) -> None:
+    _w, page = _window(qtbot, ctx)
+    page.daily_button.click()
+    qtbot.waitUntil(
+        lambda: page.preview_dialog is not None or page.message_box is not None, timeout=20_000
+    )
+    try:
+        import onestop_desktop.services.daily_summary  # noqa: F401
+    except ImportError:
+        assert page.message_box is not None
+        assert page.preview_dialog is None
+    else:
+        assert page.preview_dialog is not None
+        qtbot.waitUntil(lambda: page.preview_dialog.page_count() > 0, timeout=10_000)  # type: ignore[union-attr]
+
+
+def test_charts_show_the_report(qtbot: QtBot, ctx: AppContext, demo_ws: Workstation) -> None:
+    _w, page = _window(qtbot, ctx)
+    assert page.result is not None
+    rep = page.result.report
+    views = page.charts.chart_views()
+    assert len(views) == 4
+    received = views[0].chart().series()
+    assert len(received) == 1
+    assert isinstance(received[0], QBarSeries)
+    sets = received[0].barSets()
+    assert [s.label() for s in sets] == ["Tiếp nhận", "Đã giải quyết"]
+    assert sets[0].count() == 31  # January, per day
+    assert sum(sets[0].at(i) for i in range(sets[0].count())) == rep.total.received_in_period
+    rate = views[1].chart().series()
+    assert len(rate) == 1
+    assert isinstance(rate[0], QLineSeries)
+    assert all(0 <= p.y() <= 100 for p in rate[0].points())
+    pie = views[3].chart().series()
+    assert isinstance(pie[0], QPieSeries)
+    t = rep.total
+    parts = (
+        t.resolved_early,
+        t.resolved_on_time,
+        t.resolved_late,
+        t.in_progress_on_time,
+        t.in_progress_overdue,
+        t.refused,
+        t.withdrawn,
+    )
+    assert pie[0].count() == sum(1 for v in parts if v)
+    assert pie[0].sum() == sum(parts)
+    units = views[2].chart().series()
+    assert isinstance(units[0], QBarSeries)
+    assert [s.count() for s in units[0].barSets()] == [len(rep.units)] * 3
+    # A year is drawn per month.
+    page.set_period(PeriodKind.YEAR, date(2025, 6, 1))
+    qtbot.waitUntil(lambda: page.charts.bucket == "month", timeout=20_000)
+    _settle(qtbot, page)
+    assert page.charts.chart_views()[0].chart().series()[0].barSets()[0].count() == 12
+
+
+def test_model_passes_qtmodeltester(qtbot: QtBot, demo_ws: Workstation) -> None:
+    model = ReportTableModel()
+    tester = ModelTester(qtbot)
+    tester.check(model)
+    model.set_report(build_report(demo_ws, date(2025, 1, 1), date(2025, 12, 31)))
+    tester.check(model)
+    assert model.rowCount() > 10
+
+
+# --------------------------------------------------------------------------- responsiveness
+
+
+@pytest.fixture(scope="session")
+def demo_20k(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,000 demo dossiers over two years (about 8 s, once per session)."""
+    path = copy_db(template_db, tmp_path_factory.mktemp("reports20k") / "demo.db")
+    db = Database.open(path)
+    try:
+        generate_demo(Workstation(db, clock=FixedClock(), username="tester"), 20_000)
+    finally:
+        db.dispose()
+    return path
+
+
+@pytest.fixture
+def ctx_20k(demo_20k: Path, tmp_path: Path, clock: FixedClock) -> Iterator[AppContext]:
+    db = Database.open(copy_db(demo_20k, tmp_path / "demo.db"))
+    context = AppContext(ws=Workstation(db, clock=clock, username="tester"), runner=TaskRunner())
+    try:
+        yield context
+    finally:
+        context.runner.wait(30_000)
+        db.dispose()
+
+
+@pytest.mark.slow
+def test_gui_never_stalls_while_reports_run_over_20k_dossiers(
+    qtbot: QtBot, ctx_20k: AppContext
+) -> None:
+    _w, page = _window(qtbot, ctx_20k)
+    qtbot.waitUntil(lambda: ctx_20k.runner.wait(0), timeout=30_000)
+    gc.collect()
+    gc.freeze()  # see test_lookup_page: a full collection of pytest's heap is not our stall
+    meter = StallMeter()
+    try:
+        meter.start()
+        for kind, anchor, scope in (
+            (PeriodKind.YEAR, date(2025, 6, 1), "all"),
+            (PeriodKind.NINE_MONTHS, date(2025, 6, 1), "tree:009"),
+            (PeriodKind.QUARTER, date(2025, 11, 1), "unit:00343"),
+            (PeriodKind.WEEK, date(2025, 12, 3), "all"),
+        ):
+            page.set_period(kind, anchor)
+            page.select_scope(scope)
+            qtbot.waitUntil(
+                lambda s=scope: page.result is not None and page.result.scope.key == s,
+                timeout=30_000,
+            )
+            _settle(qtbot, page)
+        page.tabs.setCurrentIndex(1)
+        qtbot.wait(100)
+        worst = meter.stop()
+    finally:
+        gc.unfreeze()
+    log.info("longest GUI stall during reports over 20,000 dossiers: %.1f ms", worst * 1000)
+    assert meter.ticks > 50
+    assert page.result is not None
+    assert page.result.report.total.received > 0
+    assert worst < 0.100, f"the event loop stalled {worst * 1000:.1f} ms"
