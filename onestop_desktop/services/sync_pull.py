@@ -13,10 +13,12 @@ confirmed beyond the cursor), the page's events are applied incrementally with t
 reducer: a creation event inserts the dossier, later events update it; ``rejected:*`` events are
 stored but do not change the projection.
 
-Rebase. A dossier touched by the page that holds local events not yet in server order — pending
-ones (``server_seq`` NULL) or ones confirmed by push whose sequence lies beyond the cursor — is
-rebuilt instead: ALL its events are reduced again ordered by (``server_seq`` NULLS LAST, then
-``hlc``), i.e. the confirmed events in server order, then the pending local ones on top.
+Rebase. A dossier that gets events it has not seen and that holds local events not yet in
+server order — pending ones (``server_seq`` NULL) or ones confirmed by push whose sequence lies
+beyond the cursor — is rebuilt instead (a page that only confirms this device's own events
+changes nothing: they were applied in the same order): ALL its events are reduced again
+ordered by (``server_seq`` NULLS LAST, then ``hlc``), i.e. the confirmed events in server
+order, then the pending local ones on top.
 Rejected events are skipped; a pending event the reducer no longer accepts on the new state is
 left out of the projection (it stays pending, and the server will give it its rejection when
 it is pushed).
@@ -251,7 +253,21 @@ def apply_page(
             ):
                 known[str(event_id)] = seq
         touched = sorted({p.event.dossier_id for p in fresh_page})
-        rebase = _out_of_order(s, touched, current) | backfill
+        # Only a dossier that gets events it has not seen can change; it must be rebuilt in
+        # server order when it also holds local events not yet in that order. A page that
+        # merely confirms this device's own events changes nothing (same order as applied).
+        # (Another device's event held here without a sequence — after a server restore — may
+        # come back in a different order: it counts as unseen.)
+        me = repo.get_setting(s, repo.DEVICE_ID)
+        unseen = sorted(
+            {
+                p.event.dossier_id
+                for p in fresh_page
+                if p.event.id not in known
+                or (known[p.event.id] is None and p.event.device_id != me)
+            }
+        )
+        rebase = _out_of_order(s, unseen, current) | backfill
 
         states: dict[str, DossierState | None] = {}
         rows: dict[str, DossierRow] = {}

@@ -180,7 +180,7 @@ def _shared_sections(s: Session) -> dict[str, list[dict[str, Any]]]:
 
 #: Server side: the shared sections, built once per change of their fingerprint (a few cheap
 #: reads), not on every round of every workstation. Keyed by database URL.
-_SHARED: dict[str, tuple[tuple[Any, ...], dict[str, list[dict[str, Any]]]]] = {}
+_SHARED: dict[str, tuple[tuple[Any, ...], dict[str, list[dict[str, Any]]], str]] = {}
 _SHARED_LOCK = threading.Lock()
 
 
@@ -211,11 +211,12 @@ def reference_snapshot(db: Database, device: DeviceIdentity) -> ReferenceSnapsho
         with _SHARED_LOCK:
             cached = _SHARED.get(key)
         if cached is not None and cached[0] == fingerprint:
-            shared = cached[1]
+            shared, shared_version = cached[1], cached[2]
         else:
             shared = _shared_sections(s)
+            shared_version = _version(shared)
             with _SHARED_LOCK:
-                _SHARED[key] = (fingerprint, shared)
+                _SHARED[key] = (fingerprint, shared, shared_version)
         devices = [
             {
                 "id": d.id,
@@ -233,7 +234,10 @@ def reference_snapshot(db: Database, device: DeviceIdentity) -> ReferenceSnapsho
             )
         ]
     data: dict[str, list[dict[str, Any]]] = {**shared, "devices": devices}
-    return ReferenceSnapshot(version=_version(data), data=data)
+    # The version: the shared sections' hash (computed once per change) and the devices'.
+    return ReferenceSnapshot(
+        version=_version({"shared": shared_version, "devices": devices}), data=data
+    )
 
 
 # --------------------------------------------------------------------------- workstation side
