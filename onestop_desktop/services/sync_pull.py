@@ -300,10 +300,9 @@ def apply_page(
             changed.add(ev.dossier_id)
 
         repo.insert_dossiers(s, [st for d, st in states.items() if d in created and st])
-        for d in sorted(changed - created):
-            state = states[d]
-            if state is not None:
-                repo.save_dossier(s, state)
+        repo.save_dossiers(
+            s, [st for d in sorted(changed - created) if (st := states[d]) is not None]
+        )
         repo.insert_received_events(s, receipts)
         if confirms:
             s.connection().execute(_CONFIRM, confirms)
