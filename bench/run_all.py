@@ -4,6 +4,9 @@ Runs every ``bench_*.py`` here (issue 2's lookup, intake, report and import firs
 ``bench/out/results.json`` (machine, N, every figure with its samples summary) and
 ``bench/out/results.md`` (a Markdown table ready to paste into README). Each script runs in its
 own process, exactly as when run alone; the benchmark DB is built (or found) first.
+The sync benchmarks (``bench_sync_*.py``: initial, push, incremental, load) need the local
+PostgreSQL (``postgresql://postgres@127.0.0.1:5432``) and run real ``onestop server run``
+processes; their floors are PostgreSQL COPY, sqlite3 executemany or bare HTTP round trips.
 """
 
 from __future__ import annotations
