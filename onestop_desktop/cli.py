@@ -397,13 +397,14 @@ def cmd_report(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.reports import build_report, format_report  # noqa: PLC0415
 
     ws = _workstation(args)
-    rep = build_report(
-        ws,
-        _parse_day(args.date_from, "from"),
-        _parse_day(args.date_to, "to"),
-        unit_code=args.unit,
-    )
+    date_from, date_to = _parse_day(args.date_from, "from"), _parse_day(args.date_to, "to")
+    if args.server:
+        rep = _server_report(ws, date_from, date_to, args.unit)
+    else:
+        rep = build_report(ws, date_from, date_to, unit_code=args.unit)
     data, text = rep.to_json(), format_report(rep)
+    if args.server:
+        text = "Số liệu của máy chủ (toàn bộ các máy trạm đã đồng bộ):\n" + text
     files = _export_report(rep, args)
     if files:
         data["files"] = {kind: str(path) for kind, path in files.items()}
@@ -411,6 +412,22 @@ def cmd_report(args: argparse.Namespace) -> Any:
             f"\nĐã ghi báo cáo ({kind.upper()}): {path}" for kind, path in files.items()
         )
     return data, text
+
+
+def _server_report(ws: Any, date_from: Any, date_to: Any, unit: str | None) -> Any:
+    """The report computed by the district server over its data (``--server``)."""
+    from onestop_desktop.services.enrollment_client import connect  # noqa: PLC0415
+    from onestop_desktop.services.reports import Report  # noqa: PLC0415
+    from onestop_desktop.sync.client import ServerFault  # noqa: PLC0415
+
+    with connect(ws) as client:
+        answer = client.report(date_from.isoformat(), date_to.isoformat(), unit)
+        try:
+            return Report.from_json(answer)
+        except (KeyError, TypeError, ValueError):
+            raise ServerFault(
+                f"Máy chủ {client.base_url} trả lời báo cáo không hợp lệ; hãy kiểm tra phiên bản."
+            ) from None
 
 
 def _export_report(rep: Any, args: argparse.Namespace) -> dict[str, Path]:
@@ -600,6 +617,11 @@ def _add_report_commands(add: Any) -> None:
     sp.add_argument("--pdf", help="ghi báo cáo ra tệp PDF (bảng theo Biểu II.06a, khổ ngang)")
     sp.add_argument("--xlsx", help="ghi báo cáo ra tệp Excel (.xlsx)")
     sp.add_argument("--csv", help="ghi báo cáo ra tệp CSV (UTF-8)")
+    sp.add_argument(
+        "--server",
+        action="store_true",
+        help="tính trên dữ liệu của máy chủ (mọi máy trạm đã đồng bộ; cấp huyện: mọi phường)",
+    )
 
     sp = add("daily-summary", cmd_daily_summary, "in báo cáo tổng hợp trong ngày ra PDF")
     sp.add_argument("--date", help="ngày báo cáo YYYY-MM-DD (mặc định: hôm nay)")

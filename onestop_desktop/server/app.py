@@ -15,7 +15,7 @@ import uuid
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -45,7 +45,7 @@ from onestop_desktop.server.schemas import (
     ReferenceResponse,
     WhoAmI,
 )
-from onestop_desktop.services import enrollment, sync_reference, sync_server
+from onestop_desktop.services import enrollment, server_reports, sync_reference, sync_server
 from onestop_desktop.services.enrollment import (
     AuthenticationFailed,
     DeviceIdentity,
@@ -498,6 +498,22 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
             epoch=page.epoch,
         )
 
+    @app.get("/v1/report", responses=_SYNC_ERRORS, tags=["reports"])
+    def report(
+        me: Annotated[DeviceIdentity, Depends(recent_client)],
+        date_from: Annotated[date, Query(alias="from")],
+        date_to: Annotated[date, Query(alias="to")],
+        unit: Annotated[str | None, Query(max_length=20)] = None,
+    ) -> JSONResponse:
+        """The periodic report (Biểu II.06a) over the server's data — the district view.
+
+        ``unit`` defaults to the device's own unit (a district device: the whole district);
+        a unit with an office outside the device's scope → 403. The same computation as a
+        workstation's ``onestop report``, so the same data gives the same numbers.
+        """
+        rep = server_reports.report_for_device(db, me, date_from, date_to, unit)
+        return JSONResponse(rep.to_json())
+
     @app.get("/v1/history", response_model=HistoryResponse, responses=_SYNC_ERRORS, tags=["sync"])
     def history(
         me: Annotated[DeviceIdentity, Depends(recent_client)],
@@ -599,7 +615,7 @@ def _install_errors(app: FastAPI) -> None:
     async def domain(_request: Request, exc: Exception) -> Any:
         if isinstance(exc, AuthenticationFailed):
             return _problem(401, str(exc), {"WWW-Authenticate": "Bearer"})
-        if isinstance(exc, EnrollmentRefused):
+        if isinstance(exc, EnrollmentRefused | server_reports.OutsideScope):
             return _problem(403, str(exc))
         if isinstance(exc, NotFoundError):
             return _problem(404, str(exc))

@@ -205,6 +205,50 @@ class Report:
             "definitions": __doc__,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Report:
+        """Rebuild a report from :meth:`to_json` (e.g. the district server's answer).
+
+        Raises:
+            KeyError, TypeError, ValueError: not a report.
+        """
+
+        def figures(d: Mapping[str, Any]) -> Figures:
+            return Figures(**{f.name: int(d[f.name]) for f in fields(Figures)})
+
+        def when(v: Any) -> datetime | None:
+            return datetime.fromisoformat(v) if v else None
+
+        as_of = when(data["as_of"])
+        if as_of is None:
+            raise ValueError("as_of missing")
+        return cls(
+            date_from=date.fromisoformat(data["from"]),
+            date_to=date.fromisoformat(data["to"]),
+            unit_code=data.get("unit"),
+            as_of=as_of,
+            data_as_of=when(data.get("data_as_of")),
+            units=[
+                UnitReport(
+                    unit_code=str(u["unit_code"]),
+                    unit_name=str(u["unit_name"]),
+                    level=str(u["level"]),
+                    figures=figures(u),
+                    by_field={str(f["field"]): figures(f) for f in u.get("fields", [])},
+                )
+                for u in data["units"]
+            ],
+            total=figures(data["total"]),
+            catalog=[
+                CatalogShare(
+                    str(c["level"]), int(c["procedures"]), int(c["online"]), int(c["online_full"])
+                )
+                for c in data["catalog"]
+            ],
+            synced_at=when(data.get("synced_at")),
+            unsynced=int(data.get("unsynced") or 0),
+        )
+
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None

@@ -243,6 +243,11 @@ class SyncClient:
         params = {"have": have} if have else None
         return self._call("GET", "/v1/reference", auth=True, params=params)
 
+    def report(self, date_from: str, date_to: str, unit: str | None = None) -> dict[str, Any]:
+        """``GET /v1/report``: the periodic report over the server's data (district view)."""
+        params = {"from": date_from, "to": date_to, **({"unit": unit} if unit else {})}
+        return self._call("GET", "/v1/report", auth=True, params=params)
+
     def history(self, dossier_ids: list[str]) -> dict[str, Any]:
         """``GET /v1/history``: ``{"events"}``, every stored event of these dossiers (≤ 100)."""
         return self._call("GET", "/v1/history", auth=True, params={"dossier": dossier_ids})
