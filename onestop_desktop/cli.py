@@ -399,9 +399,11 @@ def cmd_report(args: argparse.Namespace) -> Any:
     ws = _workstation(args)
     date_from, date_to = _parse_day(args.date_from, "from"), _parse_day(args.date_to, "to")
     if args.server:
-        rep = _server_report(ws, date_from, date_to, args.unit)
+        rep = _server_report(ws, date_from, date_to, args.unit, args.procedure)
     else:
-        rep = build_report(ws, date_from, date_to, unit_code=args.unit)
+        rep = build_report(
+            ws, date_from, date_to, unit_code=args.unit, procedure_code=args.procedure
+        )
     data, text = rep.to_json(), format_report(rep)
     if args.server:
         text = "Số liệu của máy chủ (toàn bộ các máy trạm đã đồng bộ):\n" + text
@@ -414,14 +416,16 @@ def cmd_report(args: argparse.Namespace) -> Any:
     return data, text
 
 
-def _server_report(ws: Any, date_from: Any, date_to: Any, unit: str | None) -> Any:
+def _server_report(
+    ws: Any, date_from: Any, date_to: Any, unit: str | None, procedure: str | None
+) -> Any:
     """The report computed by the district server over its data (``--server``)."""
     from onestop_desktop.services.enrollment_client import connect  # noqa: PLC0415
     from onestop_desktop.services.reports import Report  # noqa: PLC0415
     from onestop_desktop.sync.client import ServerFault  # noqa: PLC0415
 
     with connect(ws) as client:
-        answer = client.report(date_from.isoformat(), date_to.isoformat(), unit)
+        answer = client.report(date_from.isoformat(), date_to.isoformat(), unit, procedure)
         try:
             return Report.from_json(answer)
         except (KeyError, TypeError, ValueError):
@@ -617,6 +621,7 @@ def _add_report_commands(add: Any) -> None:
     sp.add_argument("--pdf", help="ghi báo cáo ra tệp PDF (bảng theo Biểu II.06a, khổ ngang)")
     sp.add_argument("--xlsx", help="ghi báo cáo ra tệp Excel (.xlsx)")
     sp.add_argument("--csv", help="ghi báo cáo ra tệp CSV (UTF-8)")
+    sp.add_argument("--procedure", help="chỉ số liệu của một thủ tục (mã thủ tục, vd. 1.004873)")
     sp.add_argument(
         "--server",
         action="store_true",

@@ -504,6 +504,7 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
         date_from: Annotated[date, Query(alias="from")],
         date_to: Annotated[date, Query(alias="to")],
         unit: Annotated[str | None, Query(max_length=20)] = None,
+        procedure: Annotated[str | None, Query(max_length=50)] = None,
     ) -> JSONResponse:
         """The periodic report (Biểu II.06a) over the server's data — the district view.
 
@@ -511,7 +512,7 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
         a unit with an office outside the device's scope → 403. The same computation as a
         workstation's ``onestop report``, so the same data gives the same numbers.
         """
-        rep = server_reports.report_for_device(db, me, date_from, date_to, unit)
+        rep = server_reports.report_for_device(db, me, date_from, date_to, unit, procedure)
         return JSONResponse(rep.to_json())
 
     @app.get("/v1/history", response_model=HistoryResponse, responses=_SYNC_ERRORS, tags=["sync"])

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import VN_TZ
@@ -186,6 +186,7 @@ class Report:
     #: this workstation's changes not yet on the server: a report says what it may miss.
     synced_at: datetime | None = None
     unsynced: int = 0
+    procedure_code: str | None = None  # the report of one procedure only
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape: ``{"units": [...], "total": {...}, "catalog": [...]}``."""
@@ -193,6 +194,7 @@ class Report:
             "from": self.date_from.isoformat(),
             "to": self.date_to.isoformat(),
             "unit": self.unit_code,
+            "procedure": self.procedure_code,
             "as_of": self.as_of.astimezone(VN_TZ).isoformat(),
             "data_as_of": (
                 self.data_as_of.astimezone(VN_TZ).isoformat() if self.data_as_of else None
@@ -247,6 +249,7 @@ class Report:
             ],
             synced_at=when(data.get("synced_at")),
             unsynced=int(data.get("unsynced") or 0),
+            procedure_code=data.get("procedure"),
         )
 
 
@@ -353,9 +356,18 @@ def figure_columns(conditions: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_report(
-    ws: Workstation, date_from: date, date_to: date, *, unit_code: str | None = None
+    ws: Workstation,
+    date_from: date,
+    date_to: date,
+    *,
+    unit_code: str | None = None,
+    procedure_code: str | None = None,
 ) -> Report:
-    """Compute the periodic report from this store's data."""
+    """Compute the periodic report from this store's data (one procedure's, when given).
+
+    Raises:
+        ValidationError: unknown unit or procedure.
+    """
     start, end = period_bounds(date_from, date_to)
     scopes = tuple((scope, figure_columns(conds)) for scope, conds in figure_scopes(start, end))
     names = list(scopes[0][1])
@@ -374,7 +386,12 @@ def build_report(
         offices = {o.code: o for o in s.scalars(select(OfficeRow))}
         procs = {p.code: p for p in s.scalars(select(ProcedureRow))}
         office_codes = _offices_in(units, offices, unit_code)
-        rows = _aggregate(s, scopes, office_codes, sorted(procs))
+        if procedure_code is not None and procedure_code not in procs:
+            raise ValidationError(
+                "procedure", f"Thủ tục '{procedure_code}' không có trong danh mục."
+            )
+        chosen = [procedure_code] if procedure_code else sorted(procs)
+        rows = _aggregate(s, scopes, office_codes, chosen, only=procedure_code is not None)
         per_unit: dict[str, UnitReport] = {}
         total = Figures()
         for row in rows:
@@ -408,6 +425,7 @@ def build_report(
         data_as_of=data_as_of,
         synced_at=synced_at,
         unsynced=unsynced,
+        procedure_code=procedure_code,
         units=ordered,
         total=total,
         catalog=catalog,
@@ -449,6 +467,8 @@ def _aggregate(
     scopes: Sequence[tuple[ColumnElement[bool], Mapping[str, Any]]],
     office_codes: Sequence[str],
     procedure_codes: Sequence[str],
+    *,
+    only: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Rows ``(office, procedure, *figures)`` for every group with data.
 
@@ -463,7 +483,11 @@ def _aggregate(
         for scope, columns in scopes:
             stmt = (
                 select(d.office_code, d.procedure_code, *columns.values())
-                .where(scope, d.office_code.in_(office_codes))
+                .where(
+                    scope,
+                    d.office_code.in_(office_codes),
+                    d.procedure_code.in_(procedure_codes) if only else true(),
+                )
                 .group_by(d.office_code, d.procedure_code)
             )
             rows.extend(tuple(r) for r in s.execute(stmt))

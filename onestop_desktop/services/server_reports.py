@@ -16,7 +16,12 @@ class OutsideScope(UserError):
 
 
 def report_for_device(
-    db: Database, device: DeviceIdentity, date_from: date, date_to: date, unit: str | None
+    db: Database,
+    device: DeviceIdentity,
+    date_from: date,
+    date_to: date,
+    unit: str | None,
+    procedure: str | None = None,
 ) -> Report:
     """``build_report`` on the server's data, limited to what ``device`` may read.
 
@@ -37,7 +42,7 @@ def report_for_device(
             f"Máy trạm không được xem số liệu của đơn vị '{unit}' "
             f"(ngoài phạm vi: {', '.join(outside[:3])}{'…' if len(outside) > 3 else ''})."
         )
-    return build_report(ws, date_from, date_to, unit_code=unit)
+    return build_report(ws, date_from, date_to, unit_code=unit, procedure_code=procedure)
 
 
 __all__ = ["OutsideScope", "report_for_device"]

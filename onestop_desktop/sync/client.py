@@ -243,9 +243,13 @@ class SyncClient:
         params = {"have": have} if have else None
         return self._call("GET", "/v1/reference", auth=True, params=params)
 
-    def report(self, date_from: str, date_to: str, unit: str | None = None) -> dict[str, Any]:
+    def report(
+        self, date_from: str, date_to: str, unit: str | None = None, procedure: str | None = None
+    ) -> dict[str, Any]:
         """``GET /v1/report``: the periodic report over the server's data (district view)."""
-        params = {"from": date_from, "to": date_to, **({"unit": unit} if unit else {})}
+        params = {"from": date_from, "to": date_to}
+        params |= {"unit": unit} if unit else {}
+        params |= {"procedure": procedure} if procedure else {}
         return self._call("GET", "/v1/report", auth=True, params=params)
 
     def history(self, dossier_ids: list[str]) -> dict[str, Any]:

@@ -28,8 +28,9 @@ def test_server_report_equals_a_workstation_holding_the_same_data(
     district = _enrolled(server, server_db, tmp_path, run_cli, "district", office=DISTRICT)
     for path, names in ((ward, ("An", "Bình", "Chi")), (other, ("Dũng", "Em"))):
         for i, name in enumerate(names):
+            procedure = "1.004873" if i % 2 == 0 else "1.001193"
             code, out, err = run_cli(
-                "--json", "intake", "--procedure", "1.004873", "--name", f"Nguyễn Văn {name}",
+                "--json", "intake", "--procedure", procedure, "--name", f"Nguyễn Văn {name}",
                 "--received-at", f"2026-01-0{5 + i}T09:00", db=path,
             )  # fmt: skip
             assert code == 0, err
@@ -45,6 +46,19 @@ def test_server_report_equals_a_workstation_holding_the_same_data(
     assert code == 0, err
     assert _figures(json.loads(remote)) == _figures(json.loads(local))
     assert json.loads(remote)["total"]["received"] == 5
+    # One procedure's figures: 3 of the 5 dossiers, the same from the server.
+    one = ("--procedure", "1.004873")
+    local_one = json.loads(run_cli("--json", "report", *PERIOD, *unit, *one, db=district)[1])
+    code, remote_one, err = run_cli(
+        "--json", "report", *PERIOD, *unit, *one, "--server", db=district
+    )
+    assert code == 0, err
+    assert local_one["total"]["received"] == 3
+    assert local_one["procedure"] == "1.004873"
+    assert _figures(json.loads(remote_one)) == _figures(local_one)
+    code, _out, err = run_cli("--json", "report", *PERIOD, "--procedure", "9.999999", db=district)
+    assert code == 1
+    assert "9.999999" in err
     # A ward's device may see its own ward from the server, never the district.
     code, _out, err = run_cli("--json", "report", *PERIOD, *unit, "--server", db=ward)
     assert code == 1
