@@ -30,6 +30,7 @@ from onestop_desktop.services import sync_server
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.enrollment import device_identity, digest
 from onestop_desktop.services.enrollment_client import load_credentials
+from onestop_desktop.services.sync_push import wire_event as _wire
 from onestop_desktop.store import repo
 from onestop_desktop.store.db import Database
 from onestop_desktop.store.models import DeviceRow, EventRow
@@ -81,19 +82,6 @@ def list_devices(db: Database) -> list[DeviceInfo]:
             )
             for r in rows
         ]
-
-
-def _wire(row: EventRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "dossier_id": row.dossier_id,
-        "type": row.type,
-        "payload": json.loads(row.payload),
-        "occurred_at": row.occurred_at.isoformat(),
-        "user_id": row.user_id,
-        "device_seq": row.device_seq,
-        "hlc": row.hlc,
-    }
 
 
 def _canonical(body: dict[str, Any]) -> bytes:

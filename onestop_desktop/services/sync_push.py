@@ -78,6 +78,11 @@ def _pending(device_id: str, limit: int | None) -> Any:
     return stmt if limit is None else stmt.limit(limit)
 
 
+def wire_event(row: EventRow) -> dict[str, Any]:
+    """An event row as push (and a signed outbox export) sends it."""
+    return _wire(row)
+
+
 def _wire(row: EventRow) -> dict[str, Any]:
     return {
         "id": row.id,
