@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -652,6 +653,129 @@ def _add_outbox_commands(sub: Any, common: argparse.ArgumentParser, add: Any) ->
     sp.add_argument("--salvage", metavar="FILE", help="cứu các thay đổi chưa đồng bộ ra tệp")
 
 
+# --------------------------------------------------------------------------- queue (#5)
+
+
+def _queue(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.queue_remote import open_queue  # noqa: PLC0415
+
+    return open_queue(_workstation(args))
+
+
+def _ticket_text(ticket: Any, verb: str) -> str:
+    if ticket is None:
+        return "Không còn ai đang chờ."
+    extra = " (ưu tiên)" if ticket.priority else ""
+    text = f"{verb} {ticket.number}{extra} — {ticket.group_name}"
+    if ticket.counter is not None and ticket.status == "called":
+        text += f", quầy {ticket.counter}"
+    if ticket.people_ahead and ticket.status == "waiting":
+        text += f"; {ticket.people_ahead} người chờ trước, khoảng {ticket.wait_minutes} phút"
+    elif ticket.people_ahead == 0 and ticket.status == "waiting":
+        text += "; đến lượt ngay"
+    return text
+
+
+def cmd_queue_issue(args: argparse.Namespace) -> Any:
+    with closing(_queue(args)) as q:
+        return _queue_issue(q, args)
+
+
+def _queue_issue(q: Any, args: argparse.Namespace) -> Any:
+    service = args.service or q.config().groups[0].code
+    ticket = q.issue(service, priority=args.priority)
+    return {"ticket": ticket.to_json()}, _ticket_text(ticket, "Đã cấp số")
+
+
+def cmd_queue_call(args: argparse.Namespace) -> Any:
+    with closing(_queue(args)) as q:
+        return _queue_call(q, args)
+
+
+def _queue_call(q: Any, args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.queue_remote import counter_of  # noqa: PLC0415
+
+    counter = args.counter if args.counter is not None else counter_of(_workstation(args))
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
+    ticket = q.call_next(counter, groups=groups)
+    return {"ticket": ticket.to_json() if ticket else None}, _ticket_text(ticket, "Mời số")
+
+
+def cmd_queue_status(args: argparse.Namespace) -> Any:
+    with closing(_queue(args)) as q:
+        st = q.status()
+        names = {g.code: g.name for g in q.config().groups}
+    lines = [
+        f"Hàng chờ ngày {st.day:%d/%m/%Y}: đã cấp {st.issued}, đã phục vụ {st.served}, "
+        f"vắng mặt {st.no_shows}."
+    ]
+    lines += [f"  {names.get(code, code)}: {n} người chờ" for code, n in st.waiting.items()]
+    lines += [f"  Quầy {c}: số {t.number}" for c, t in sorted(st.serving.items())]
+    return st.to_json(), "\n".join(lines)
+
+
+def cmd_queue_stats(args: argparse.Namespace) -> Any:
+    from onestop_desktop.domain.calendar import business_date  # noqa: PLC0415
+    from onestop_desktop.services import queue as queue_service  # noqa: PLC0415
+
+    ws = _workstation(args)
+    today = business_date(ws.now())
+    start = date.fromisoformat(args.date_from) if args.date_from else today
+    end = date.fromisoformat(args.date_to) if args.date_to else start
+    with ws.db.read() as s:
+        st = queue_service.stats(s, office_codes=None, date_from=start, date_to=end)
+    t = st.total
+    text = (
+        f"Từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}: {t.tickets} phiếu, đã phục vụ {t.served}, "
+        f"vắng mặt {t.no_shows}, chờ trung bình "
+        f"{'—' if t.avg_wait_s is None else round(t.avg_wait_s / 60)} phút, phục vụ trung bình "
+        f"{'—' if t.avg_service_s is None else round(t.avg_service_s / 60)} phút."
+    )
+    return st.to_json(), text
+
+
+def cmd_queue_config(args: argparse.Namespace) -> Any:
+    from onestop_desktop.services.queue import configure  # noqa: PLC0415
+    from onestop_desktop.services.queue_remote import is_enrolled  # noqa: PLC0415
+    from onestop_desktop.store import repo  # noqa: PLC0415
+
+    ws = _workstation(args)
+    with ws.db.read() as s:
+        office = repo.get_setting(s, repo.OFFICE_CODE) or ""
+    config = configure(ws.db, office, Path(args.file) if args.file else None)
+    text = config.to_json()
+    if is_enrolled(ws):
+        text += (
+            "\nMáy này dùng hàng chờ chung trên máy chủ: cấu hình có hiệu lực là của máy chủ "
+            "(onestop server queue-config)."
+        )
+    return json.loads(config.to_json()), text
+
+
+def _add_queue_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``onestop queue issue|call|status|stats``."""
+    q = sub.add_parser("queue", help="hàng chờ lấy số thứ tự").add_subparsers(
+        dest="queue_command", required=True, metavar="ACTION"
+    )
+    sp = q.add_parser("issue", parents=[common], help="cấp một số thứ tự")
+    sp.add_argument("--service", help="mã nhóm dịch vụ (mặc định: nhóm đầu tiên)")
+    sp.add_argument("--priority", action="store_true", help="số ưu tiên")
+    sp.set_defaults(handler=cmd_queue_issue)
+    sp = q.add_parser("call", parents=[common], help="gọi số tiếp theo cho một quầy")
+    sp.add_argument("--counter", type=int, help="số quầy (mặc định: quầy của máy này)")
+    sp.add_argument("--groups", help="các nhóm dịch vụ quầy phục vụ, cách nhau bằng dấu phẩy")
+    sp.set_defaults(handler=cmd_queue_call)
+    sp = q.add_parser("status", parents=[common], help="tình hình hàng chờ hôm nay")
+    sp.set_defaults(handler=cmd_queue_status)
+    sp = q.add_parser("stats", parents=[common], help="thống kê hàng chờ theo ngày, nhóm, quầy")
+    sp.add_argument("--from", dest="date_from", help="từ ngày YYYY-MM-DD (mặc định hôm nay)")
+    sp.add_argument("--to", dest="date_to", help="đến ngày YYYY-MM-DD")
+    sp.set_defaults(handler=cmd_queue_stats)
+    sp = q.add_parser("config", parents=[common], help="xem hoặc đặt cấu hình hàng chờ")
+    sp.add_argument("--file", help="tệp JSON: nhóm dịch vụ, quy tắc ưu tiên, nhóm của từng quầy")
+    sp.set_defaults(handler=cmd_queue_config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     common = _Parser(add_help=False)
@@ -704,6 +828,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_outbox_commands(sub, common, add)
+    _add_queue_commands(sub, common)
 
     units = sub.add_parser("units", help="đơn vị hành chính").add_subparsers(
         dest="units_command", required=True, metavar="ACTION"

@@ -17,15 +17,17 @@ from PySide6.QtCore import (
     QtMsgType,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QFont, QGuiApplication, QScreen
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from onestop_desktop import __version__
 from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.errors import ExceptionHook
 from onestop_desktop.gui.main_window import MainWindow
+from onestop_desktop.gui.queue_feed import QueueFeed
 from onestop_desktop.gui.tasks import TaskRunner
 from onestop_desktop.services.context import Workstation
+from onestop_desktop.services.queue_remote import open_queue
 from onestop_desktop.services.reference import init_workstation
 from onestop_desktop.store.db import Database
 
@@ -144,3 +146,95 @@ def run(db_target: str | Path, argv: Sequence[str] = ()) -> int:
         ctx.runner.wait(10_000)
         hook.uninstall()
         lock.unlock()
+
+
+# --------------------------------------------------------------------------- kiosk and display
+
+
+def _start_screen_app(argv: Sequence[str]) -> QApplication:
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication)  # noqa: S101
+    configure_application(app)
+    qInstallMessageHandler(_qt_message)
+    return app
+
+
+def _open_workstation(db_target: str | Path) -> Workstation:
+    ws = Workstation(Database.open(db_target))
+    init_workstation(ws)  # idempotent: migrates and loads bundled data on first start
+    return ws
+
+
+def choose_screen(index: int | None) -> QScreen:
+    """The screen ``index`` of ``QGuiApplication.screens()``, clamped to the screens present
+    (with a warning); the primary screen when ``index`` is None."""
+    screens = QGuiApplication.screens()
+    if index is None or not screens:
+        return QGuiApplication.primaryScreen()
+    chosen = min(max(index, 0), len(screens) - 1)
+    if chosen != index:
+        message = (
+            f"Không có màn hình số {index} (máy có {len(screens)} màn hình: 0–{len(screens) - 1}); "
+            f"dùng màn hình số {chosen}."
+        )
+        print(message, file=sys.stderr)  # noqa: T201 - started from a terminal or a shortcut
+        log.info("screen %d absent; using %d of %d", index, chosen, len(screens))
+    return screens[chosen]
+
+
+def show_full_screen(window: QWidget, screen: QScreen) -> None:
+    """Show ``window`` full screen on ``screen``."""
+    window.setScreen(screen)
+    window.setGeometry(screen.geometry())
+    window.showFullScreen()
+
+
+def _run_screen(
+    app: QApplication, ctx: AppContext, feed: QueueFeed, window: QWidget, screen: QScreen
+) -> int:
+    hook = ExceptionHook()
+    hook.install()
+    show_full_screen(window, screen)
+    feed.start()
+    tune_garbage_collector()
+    try:
+        return app.exec()
+    finally:
+        feed.stop()
+        ctx.runner.wait(10_000)
+        hook.uninstall()
+
+
+def run_kiosk(db_target: str | Path, argv: Sequence[str] = (), *, screen: int | None = None) -> int:
+    """Run the full-screen ticket kiosk until Ctrl+Shift+Q.
+
+    It issues tickets into the office's queue (the server's when enrolled, else the local
+    database, which the counters of a server-less office share) and prints them where the
+    ``kiosk.printer`` setting says.
+    """
+    from onestop_desktop.gui.kiosk import KioskWindow  # noqa: PLC0415 - only for the kiosk
+
+    app = _start_screen_app(argv)
+    ws = _open_workstation(db_target)
+    ctx = AppContext(ws=ws, runner=TaskRunner())
+    feed = QueueFeed(lambda: open_queue(ws))
+    window = KioskWindow(ctx, feed, backend_factory=lambda: open_queue(ws))
+    window.locked = True
+    return _run_screen(app, ctx, feed, window, choose_screen(screen))
+
+
+def run_display(
+    db_target: str | Path, argv: Sequence[str] = (), *, screen: int | None = None
+) -> int:
+    """Run the full-screen queue display (and its voice) on screen ``screen`` until
+    Ctrl+Shift+Q."""
+    from onestop_desktop.gui.announcer import Announcer  # noqa: PLC0415 - only for the display
+    from onestop_desktop.gui.display import DisplayWindow  # noqa: PLC0415
+
+    app = _start_screen_app(argv)
+    ws = _open_workstation(db_target)
+    ctx = AppContext(ws=ws, runner=TaskRunner())
+    feed = QueueFeed(lambda: open_queue(ws))
+    window = DisplayWindow(ctx, feed, announcer=Announcer())
+    window.locked = True
+    return _run_screen(app, ctx, feed, window, choose_screen(screen))

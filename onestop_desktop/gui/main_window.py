@@ -16,18 +16,24 @@ from PySide6.QtWidgets import (
 )
 
 from onestop_desktop.domain.calendar import VN_TZ
+from onestop_desktop.domain.queue import Ticket
 from onestop_desktop.gui.context import AppContext
+from onestop_desktop.gui.counter_bar import CounterBar
 from onestop_desktop.gui.dialogs.rejected import RejectedDialog
 from onestop_desktop.gui.errors import show_error
-from onestop_desktop.gui.pages.placeholder import ComingPage
+from onestop_desktop.gui.pages.queue import BAR_KEY
+from onestop_desktop.gui.queue_counter import QueueCounter
 from onestop_desktop.gui.sync_controller import SyncController, SyncState
 from onestop_desktop.gui.widgets.scanner import ScannerFilter
+from onestop_desktop.services.dossiers import DossierView
 from onestop_desktop.services.reports import vn_int
 from onestop_desktop.services.status import WorkstationStatus, workstation_status
 
 STATUS_REFRESH_MS = 30_000
 #: "Đồng bộ ngay". F9 is taken by the dossier detail's "Xin lỗi & hẹn lại".
 SYNC_NOW_KEY = "F12"
+#: Opens the counter bar (also a button on the Hàng chờ page).
+COUNTER_BAR_KEY = BAR_KEY
 _ERROR_SHOWN = 90  # characters of a sync error shown in the status bar (all in the tooltip)
 
 
@@ -45,6 +51,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.pages: dict[str, QWidget] = {}
+        # This counter's side of the office queue: the Hàng chờ page and the counter bar share it.
+        self.queue = QueueCounter(ctx, parent=self)
+        self.counter_bar: CounterBar | None = None
         self._add_pages()
         for i in range(self.tabs.count()):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
@@ -55,6 +64,7 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(ctx, parent=self)
         self.sync.state_changed.connect(self._on_sync_state_changed)
         QShortcut(QKeySequence(SYNC_NOW_KEY), self).activated.connect(self.sync.sync_now)
+        QShortcut(QKeySequence(COUNTER_BAR_KEY), self).activated.connect(self.open_counter_bar)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -76,17 +86,15 @@ class MainWindow(QMainWindow):
     def _add_pages(self) -> None:
         from onestop_desktop.gui.pages.intake import IntakePage  # noqa: PLC0415
         from onestop_desktop.gui.pages.lookup import LookupPage  # noqa: PLC0415
+        from onestop_desktop.gui.pages.queue import QueuePage  # noqa: PLC0415
         from onestop_desktop.gui.pages.reports import ReportsPage  # noqa: PLC0415
 
         intake = IntakePage(self.ctx, self)
         lookup = LookupPage(self.ctx, self)
-        queue = ComingPage(
-            self.tr("Hàng chờ"),
-            self.tr(
-                "Gọi số thứ tự, màn hình hiển thị và giọng đọc tiếng Việt sẽ có ở phiên bản "
-                "tiếp theo. Trong lúc này, hãy tiếp nhận hồ sơ ở trang Tiếp nhận."
-            ),
-        )
+        queue = QueuePage(self.queue, self)
+        queue.bar_requested.connect(self.open_counter_bar)
+        self.queue.intake_requested.connect(self.start_intake_for_ticket)
+        intake.ticket_dossier_saved.connect(self._on_ticket_dossier_saved)
         reports = ReportsPage(self.ctx, self)
         reports.dossier_requested.connect(self.open_dossier)
         for key, widget, title in (
@@ -116,6 +124,26 @@ class MainWindow(QMainWindow):
         open_code = getattr(page, "open_code", None)
         if callable(open_code):
             open_code(code)
+
+    # ------------------------------------------------------------------ queue
+
+    def open_counter_bar(self) -> CounterBar:
+        """Ctrl+Shift+B: show the always-on-top counter bar (one per window)."""
+        if self.counter_bar is None:
+            self.counter_bar = CounterBar(self.queue)
+        self.counter_bar.show()
+        self.counter_bar.raise_()
+        return self.counter_bar
+
+    def start_intake_for_ticket(self, ticket: Ticket) -> None:
+        """Tiếp nhận hồ sơ (F10) on the Hàng chờ page: the intake form for the called ticket."""
+        page = self.show_page("intake")
+        attach = getattr(page, "attach_ticket", None)
+        if callable(attach):
+            attach(ticket)
+
+    def _on_ticket_dossier_saved(self, ticket: Ticket, view: DossierView) -> None:
+        self.queue.link_dossier(ticket, view.id, view.code)
 
     # ------------------------------------------------------------------ status bar
 
@@ -267,6 +295,9 @@ class MainWindow(QMainWindow):
                 save()
         self._status_timer.stop()
         self.sync.stop()
+        if self.counter_bar is not None:
+            self.counter_bar.close()
+        self.queue.stop()
         self.scanner.uninstall()
         super().closeEvent(event)
 

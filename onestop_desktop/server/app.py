@@ -30,6 +30,7 @@ from onestop_desktop.domain.dossier import Event, EventType
 from onestop_desktop.domain.errors import DomainError
 from onestop_desktop.errors import EnvironmentFault, NotFoundError
 from onestop_desktop.server.logs import ACCESS_LOGGER
+from onestop_desktop.server.queue_api import install_queue_routes
 from onestop_desktop.server.schemas import (
     EnrollRequest,
     EnrollResponse,
@@ -316,14 +317,7 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
             return repo.get_setting(s, SERVER_EPOCH) or info.server_epoch
 
     def device(request: Request) -> DeviceIdentity:
-        header = request.headers.get("authorization", "")
-        scheme, _, credentials = header.partition(" ")
-        device_id, sep, secret = credentials.strip().partition(":")
-        if scheme.lower() != "bearer" or not sep or not device_id or not secret:
-            raise AuthenticationFailed(
-                "Thiếu thông tin xác thực máy trạm (Authorization: Bearer <mã máy>:<khóa>)."
-            )
-        identity = enrollment.authenticate(db, device_id, secret)
+        identity = enrollment.authenticate(db, *_bearer(request))
         request.state.device_id = identity.device_id
         return identity
 
@@ -343,6 +337,16 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
                 "hãy cập nhật phần mềm OneStop trên máy trạm. Dữ liệu chưa đồng bộ vẫn được giữ.",
             )
         return me
+
+    def queue_client(
+        request: Request, version: Annotated[int, Depends(client_protocol)]
+    ) -> DeviceIdentity:
+        """The authenticated device for the queue: its own office only (no scope walk)."""
+        me = enrollment.authenticate(db, *_bearer(request), with_scope=False)
+        request.state.device_id = me.device_id
+        return recent_client(me, version)
+
+    install_queue_routes(app, db, queue_client)
 
     @app.get("/health", response_model=Health, tags=["server"])
     def health() -> Health:
@@ -589,6 +593,18 @@ def _event_body(p: sync_server.PulledEvent) -> PullEventBody:
         server_seq=p.server_seq,
         disposition=p.disposition,
     )
+
+
+def _bearer(request: Request) -> tuple[str, str]:
+    """(device id, secret) from ``Authorization: Bearer <device_id>:<secret>``."""
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    device_id, sep, secret = credentials.strip().partition(":")
+    if scheme.lower() != "bearer" or not sep or not device_id or not secret:
+        raise AuthenticationFailed(
+            "Thiếu thông tin xác thực máy trạm (Authorization: Bearer <mã máy>:<khóa>)."
+        )
+    return device_id, secret
 
 
 def _client_time(request: Request) -> datetime | None:

@@ -139,6 +139,18 @@ def cmd_import_outbox(args: argparse.Namespace) -> Result:
     )
 
 
+def cmd_queue_config(args: argparse.Namespace) -> Result:
+    from onestop_desktop.services.queue import configure  # noqa: PLC0415
+
+    db = _db(args)
+    try:
+        config = configure(db, args.office, Path(args.file) if args.file else None)
+    finally:
+        db.dispose()
+    text = config.to_json()
+    return json.loads(text), text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``onestop server`` argument parser."""
     common = argparse.ArgumentParser(add_help=False)
@@ -182,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
         "nhập hộp thư đi có chữ ký của máy trạm bị thu hồi/tạm khóa (sau khi xem xét)",
     )
     sp.add_argument("file")
+
+    sp = add("queue-config", cmd_queue_config, "xem hoặc đặt cấu hình hàng chờ của một cơ quan")
+    sp.add_argument("--office", required=True, help="mã cơ quan tiếp nhận")
+    sp.add_argument("--file", help="tệp JSON cấu hình (nhóm dịch vụ, ưu tiên, quầy)")
     return p
 
 

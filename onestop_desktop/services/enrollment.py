@@ -176,8 +176,14 @@ def enroll(db: Database, token: str, device_name: str, *, clock: Clock = utc_now
         )
 
 
-def authenticate(db: Database, device_id: str, secret: str) -> DeviceIdentity:
+def authenticate(
+    db: Database, device_id: str, secret: str, *, with_scope: bool = True
+) -> DeviceIdentity:
     """The identity of an enrolled, non-revoked device whose secret matches.
+
+    ``with_scope=False`` skips the walk of the unit tree (a few queries): the identity's scope
+    is then its own office only and its unit is not read — enough for the office's queue,
+    whose every request is about the device's own office.
 
     Raises:
         AuthenticationFailed: unknown device, wrong secret, or a revoked device.
@@ -192,6 +198,18 @@ def authenticate(db: Database, device_id: str, secret: str) -> DeviceIdentity:
         if device.revoked_at is not None:
             raise AuthenticationFailed(
                 "Máy trạm này đã bị thu hồi; hãy liên hệ quản trị viên để đăng ký lại."
+            )
+        if not with_scope:
+            return DeviceIdentity(
+                device_id=device.id,
+                device_number=device.number,
+                office_code=device.office_code,
+                counter_number=device.counter_number,
+                name=device.name,
+                quarantined=device.quarantined,
+                unit_code=None,
+                unit_level=None,
+                scope=(device.office_code,),
             )
         return _identity(s, device)
 

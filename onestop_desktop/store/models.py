@@ -244,6 +244,16 @@ class DossierRow(Base):
             "last_resumed_at",
             "due_before_pause",
         ),
+        # The rated dossiers in the report's group order (services/reports.py, satisfaction).
+        Index(
+            "ix_dossiers_rated",
+            "office_code",
+            "procedure_code",
+            "rating",
+            "id",
+            sqlite_where=text("rating IS NOT NULL"),
+            postgresql_where=text("rating IS NOT NULL"),
+        ),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     code: Mapped[str] = mapped_column(String(50), unique=True)
@@ -316,6 +326,14 @@ class EventRow(Base):
             sqlite_where=text("disposition LIKE 'rejected%'"),
             postgresql_where=text("disposition LIKE 'rejected%'"),
         ),
+        # The rating events of a period (report satisfaction, daily summary): a range scan.
+        Index(
+            "ix_events_rating",
+            "occurred_at",
+            "dossier_id",
+            sqlite_where=text("type = 'rating.given'"),
+            postgresql_where=text("type = 'rating.given'"),
+        ),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # No foreign key: the server keeps every event it receives, also one naming a dossier it
@@ -330,3 +348,64 @@ class EventRow(Base):
     hlc: Mapped[str] = mapped_column(String(80))
     server_seq: Mapped[int | None] = mapped_column(Integer)
     disposition: Mapped[str | None] = mapped_column(String(60))
+
+
+class QueueTicketRow(Base):
+    """A queue ticket of an office's day (DOMAIN.md §8); see domain.queue.Ticket.
+
+    ``rev`` is the office's change number of the ticket's last change: clients follow the queue
+    by asking for the tickets changed after the last number they saw. Walk-ins served while the
+    server was out of reach are ``origin = 'local'`` rows with ``uploaded_at`` NULL until sent.
+    """
+
+    __tablename__ = "queue_tickets"
+    __table_args__ = (
+        UniqueConstraint("office_code", "day", "prefix", "seq"),
+        Index("ix_queue_tickets_office_rev", "office_code", "rev"),
+        Index("ix_queue_tickets_office_day_status", "office_code", "day", "status", "issued_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date)
+    group_code: Mapped[str] = mapped_column(String(40))
+    group_name: Mapped[str] = mapped_column(String(200), default="")
+    prefix: Mapped[str] = mapped_column(String(8))
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10))
+    issued_at: Mapped[datetime] = mapped_column()
+    called_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    counter_number: Mapped[int | None] = mapped_column(Integer)
+    clerk: Mapped[str | None] = mapped_column(String(64))
+    target_counter: Mapped[int | None] = mapped_column(Integer)
+    dossier_id: Mapped[str | None] = mapped_column(String(36))
+    recalls: Mapped[int] = mapped_column(Integer, default=0)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    rev: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str] = mapped_column(String(10), default="server")
+    people_ahead: Mapped[int | None] = mapped_column(Integer)
+    wait_minutes: Mapped[int | None] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime | None] = mapped_column()
+
+
+class QueueOfficeRow(Base):
+    """An office's queue clock: its change number (the row every queue write locks first, so
+    two counters calling at the same instant are served one after the other) and the count of
+    ordinary calls since the last priority call (for the interleave rule)."""
+
+    __tablename__ = "queue_offices"
+    office_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rev: Mapped[int] = mapped_column(Integer, default=0)
+    others_since_priority: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QueueNumberRow(Base):
+    """The last number given per office, business day and prefix (numbers restart each day)."""
+
+    __tablename__ = "queue_numbers"
+    office_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -420,7 +420,7 @@ def allocate_code_blocks(
     return out
 
 
-def _upsert_insert(dialect: str) -> Any:
+def upsert_insert(dialect: str) -> Any:
     """The dialect's INSERT … ON CONFLICT construct (SQLite and PostgreSQL)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: PLC0415
@@ -443,7 +443,7 @@ def allocate_codes(
     conn = session.connection()
     key = {"office_code": office_code, "day": day, "device_number": device_number}
     stmt = (
-        _upsert_insert(conn.dialect.name)(table)
+        upsert_insert(conn.dialect.name)(table)
         .values(**key, last_k=count)
         .on_conflict_do_update(
             index_elements=[table.c.office_code, table.c.day, table.c.device_number],

@@ -268,6 +268,26 @@ class SyncClient:
             params["wait"] = wait
         return self._call("GET", "/v1/pull", auth=True, params=params, timeout=self._timeout + wait)
 
+    def queue(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/queue/<op>`` (issue, call, recall, skip, hold, resume, finish, transfer,
+        link, upload): the office's shared queue; ``{"ticket": …}`` for ticket operations."""
+        return self._call("POST", f"/v1/queue/{op}", auth=True, json=body)
+
+    def queue_changes(self, since: int, wait: float = 0) -> dict[str, Any]:
+        """``GET /v1/queue/changes``: today's tickets changed after ``since``; ``wait`` > 0
+        long-polls up to that many seconds (at most :data:`MAX_PULL_WAIT`)."""
+        wait = max(0.0, min(float(wait), MAX_PULL_WAIT))
+        params: dict[str, Any] = {"since": since}
+        if wait > 0:
+            params["wait"] = wait
+        return self._call(
+            "GET", "/v1/queue/changes", auth=True, params=params, timeout=self._timeout + wait
+        )
+
+    def queue_get(self, what: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``GET /v1/queue/<what>`` (status, config, stats)."""
+        return self._call("GET", f"/v1/queue/{what}", auth=True, params=params)
+
     # ----------------------------------------------------------------------- plumbing
 
     def _call(

@@ -30,6 +30,7 @@ from onestop_desktop.domain.catalog import HandlingLevel, OnlineLevel, Procedure
 from onestop_desktop.domain.dossier import Channel, DocumentItem
 from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.domain.identity import FEMALE, MALE, IdKind
+from onestop_desktop.domain.queue import Ticket
 from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.dialogs.print_preview import PrintPreviewDialog
 from onestop_desktop.gui.errors import show_error
@@ -95,9 +96,12 @@ def _repolish(widget: QWidget) -> None:
 
 
 class IntakePage(QWidget):
-    """The intake form. ``dossier_received(code)`` is emitted after a dossier is saved."""
+    """The intake form. ``dossier_received(code)`` is emitted after a dossier is saved;
+    ``ticket_dossier_saved(Ticket, DossierView)`` too when it was received for a queue ticket
+    (:meth:`attach_ticket`)."""
 
     dossier_received = Signal(str)
+    ticket_dossier_saved = Signal(object, object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +114,7 @@ class IntakePage(QWidget):
         self.preview_dialog: PrintPreviewDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.duplicates: list[str] = []
+        self.queue_ticket: Ticket | None = None  # the called ticket this dossier is received for
         self._saving = False
         self._quiet = 0  # >0 while the form is filled by code: no autosave, no draft noise
         self._pending_draft: IntakeDraft | None = None
@@ -383,6 +388,17 @@ class IntakePage(QWidget):
         self._update_due()
         self.focus_procedure()
 
+    def attach_ticket(self, ticket: Ticket | None) -> None:
+        """Receive the next dossier for a called queue ticket (linked to it once saved)."""
+        self.queue_ticket = ticket
+        if ticket is not None:
+            self._set_status(
+                self.tr("Tiếp nhận hồ sơ cho số thứ tự %s (%s).")
+                % (ticket.number, ticket.group_name),
+                ok=True,
+            )
+            self.focus_procedure()
+
     def save(self) -> None:
         """Ctrl+S: check the form, then receive the dossier in one transaction."""
         if self._saving:
@@ -431,8 +447,13 @@ class IntakePage(QWidget):
         )
         if view.possible_duplicate:
             message += " " + self.tr("(Người nộp đang có hồ sơ cùng thủ tục chưa giải quyết.)")
+        ticket, self.queue_ticket = self.queue_ticket, None
+        if ticket is not None:
+            message += " " + self.tr("(Số thứ tự %s.)") % ticket.number
         self._set_status(message + " " + self.tr("Đang tạo giấy tiếp nhận…"), ok=True)
         self.dossier_received.emit(view.code)
+        if ticket is not None:
+            self.ticket_dossier_saved.emit(ticket, view)
         self._render_receipt(view)
         self._load_reference()  # the next citizen gets the current catalog and calendar
 

@@ -1,0 +1,209 @@
+"""The ticket queue's service (issue #5) on the workstation's own SQLite database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from onestop_desktop.domain.errors import ValidationError
+from onestop_desktop.domain.queue import PriorityPolicy, QueueConfig, TicketStatus
+from onestop_desktop.errors import UserError
+from onestop_desktop.services.context import Workstation
+from onestop_desktop.services.queue import LocalQueue, stats
+from tests.conftest import TEMPLATE_OFFICE, CliRunner, FixedClock, vn
+
+OFFICE = TEMPLATE_OFFICE
+
+
+@pytest.fixture
+def q(ws: Workstation, clock: FixedClock) -> LocalQueue:
+    clock.now = vn(2026, 3, 2, 7, 30)
+    return LocalQueue(ws.db, OFFICE, clock=clock, clerk="an")
+
+
+def test_numbers_per_group_prefix_restart_each_business_day(
+    q: LocalQueue, clock: FixedClock
+) -> None:
+    a = q.issue("ho_tich")
+    b = q.issue("ho_tich")
+    c = q.issue("chung_thuc")
+    assert [a.number, b.number, c.number] == ["1001", "1002", "2001"]
+    assert (a.people_ahead, b.people_ahead, c.people_ahead) == (0, 1, 0)
+    assert b.wait_minutes == 5  # one person ahead, default 5 minutes, one counter
+    # 23:59 in Vietnam is still the same day; 00:01 starts a new one.
+    clock.now = vn(2026, 3, 2, 23, 59)
+    assert q.issue("ho_tich").number == "1003"
+    clock.now = vn(2026, 3, 3, 0, 1)
+    fresh = q.issue("ho_tich")
+    assert fresh.number == "1001"
+    assert fresh.people_ahead == 0  # yesterday's waiting tickets are not ahead
+    assert str(fresh.day) == "2026-03-03"
+
+
+def test_call_next_in_issue_order_and_nobody_waiting(q: LocalQueue, clock: FixedClock) -> None:
+    first = q.issue("ho_tich")
+    clock.now += timedelta(minutes=1)
+    second = q.issue("chung_thuc")
+    got = q.call_next(3)
+    assert got is not None
+    assert (got.id, got.status, got.counter, got.clerk) == (first.id, "called", 3, "an")
+    clock.now += timedelta(minutes=4)
+    got2 = q.call_next(3)  # moving on finishes the first
+    assert got2 is not None
+    assert got2.id == second.id
+    assert q.call_next(3) is None
+    st = q.status()
+    assert st.served == 2
+    assert st.waiting["ho_tich"] == 0
+    figures = q.stats(st.day, st.day).total
+    assert figures.tickets == 2
+    assert figures.served == 2
+    assert figures.avg_wait_s == pytest.approx((60 + 4 * 60) / 2)  # first waited 1 min, second 4
+
+
+def test_counter_groups_and_strict_priority(q: LocalQueue) -> None:
+    cfg = QueueConfig().with_counter_groups(2, ["chung_thuc"])
+    q.save_config(cfg)
+    q.issue("ho_tich")
+    ordinary = q.issue("chung_thuc")
+    prio = q.issue("chung_thuc", priority=True)
+    assert prio.people_ahead == 0
+    got = q.call_next(2)
+    assert got is not None
+    assert got.id == prio.id
+    got = q.call_next(2)
+    assert got is not None
+    assert got.id == ordinary.id
+    assert q.call_next(2) is None  # counter 2 does not serve Hộ tịch
+
+
+def test_interleaved_priority_one_per_n(q: LocalQueue) -> None:
+    from dataclasses import replace
+
+    q.save_config(replace(QueueConfig(), policy=PriorityPolicy.INTERLEAVE, interleave_every=2))
+    plain = [q.issue("ho_tich") for _ in range(4)]
+    prio = [q.issue("ho_tich", priority=True) for _ in range(2)]
+    order = []
+    for _ in range(6):
+        t = q.call_next(1)
+        assert t is not None
+        order.append(t.id)
+    assert order == [
+        plain[0].id,
+        plain[1].id,
+        prio[0].id,
+        plain[2].id,
+        plain[3].id,
+        prio[1].id,
+    ]
+
+
+def test_recall_hold_resume_skip_transfer_finish(q: LocalQueue, clock: FixedClock) -> None:
+    a = q.issue("ho_tich")
+    b = q.issue("ho_tich")
+    t = q.call_next(1)
+    assert t is not None
+    assert t.id == a.id
+    assert q.recall(a.id, 1).recalls == 1
+    with pytest.raises(UserError, match="không còn ở quầy 2"):
+        q.recall(a.id, 2)
+    assert q.hold(a.id, 1).status == TicketStatus.HELD
+    t = q.call_next(1)
+    assert t is not None
+    assert t.id == b.id
+    back = q.resume(a.id, 1)  # b is finished, a is served again
+    assert back.status == "called"
+    st = q.status()
+    assert st.serving[1].id == a.id
+    assert st.served == 1
+    moved = q.transfer(a.id, 1, to_counter=4)
+    assert (moved.status, moved.target_counter, moved.transfers) == ("waiting", 4, 1)
+    assert q.call_next(1) is None  # reserved for counter 4
+    got = q.call_next(4)
+    assert got is not None
+    assert got.id == a.id
+    done = q.finish(a.id, 4)
+    assert done.status == "done"
+    assert done.finished_at == clock.now
+    c = q.issue("ho_tich")
+    q.call_next(1)
+    assert q.skip(c.id, 1).status == "no_show"
+    with pytest.raises(UserError):
+        q.transfer(c.id, 1, to_counter=4)  # a no-show is closed
+
+
+def test_transfer_to_group_keeps_its_place(q: LocalQueue, clock: FixedClock) -> None:
+    early = q.issue("ho_tich")
+    clock.now += timedelta(minutes=1)
+    later = q.issue("chung_thuc")
+    q.call_next(1)
+    q.transfer(early.id, 1, to_group="chung_thuc")
+    got = q.call_next(2, groups=["chung_thuc"])
+    assert got is not None
+    assert got.id == early.id
+    assert got.group_name == "Chứng thực"
+    assert later.id != got.id
+
+
+def test_bad_input_names_the_field(q: LocalQueue) -> None:
+    with pytest.raises(ValidationError) as err:
+        q.issue("khong_co")
+    assert err.value.field == "service"
+    with pytest.raises(ValidationError, match="Tiền tố"):
+        QueueConfig.from_json('{"groups": [{"code": "a", "name": "A", "prefix": "12"}]}')
+
+
+def test_changes_follow_the_change_number(q: LocalQueue) -> None:
+    start = q.changes(0)
+    a = q.issue("ho_tich")
+    ch = q.changes(start.rev)
+    assert [t.id for t in ch.tickets] == [a.id]
+    assert ch.rev == a.rev
+    q.call_next(1)
+    ch2 = q.changes(ch.rev)
+    assert [t.status for t in ch2.tickets] == ["called"]
+    assert q.changes(ch2.rev).tickets == []
+
+
+def test_walk_in_linked_dossier_and_statistics(ws: Workstation, q: LocalQueue) -> None:
+    w = q.walk_in(2, "chung_thuc")
+    assert w.number == "L2-001"
+    assert w.status == "called"
+    assert w.origin == "local"
+    q.link_dossier(w.id, "dossier-1")
+    q.finish(w.id, 2)
+    with ws.db.read() as s:
+        st = stats(s, office_codes=[OFFICE], date_from=w.day, date_to=w.day)
+    assert st.total.linked_dossiers == 1
+    assert [f.key for f in st.by_counter] == ["2"]
+    assert [f.key for f in st.by_clerk] == ["an"]
+    assert [f.key for f in st.by_group] == ["Chứng thực"]
+
+
+def test_cli_config_file_sets_groups_and_refuses_bad_files(
+    run_cli: CliRunner, write_file: Callable[[str, str], Path]
+) -> None:
+    good = write_file(
+        "queue.json",
+        '{"groups": [{"code": "ht", "name": "Hộ tịch", "prefix": "7", "fields": ["Hộ tịch"]}],'
+        ' "policy": "interleave", "interleave_every": 2}',
+    )
+    code, out, err = run_cli("--json", "queue", "config", "--file", str(good))
+    assert code == 0, err
+    assert json.loads(out)["policy"] == "interleave"
+    code, out, err = run_cli("--json", "queue", "issue", "--service", "ht")
+    assert code == 0, err
+    assert json.loads(out)["ticket"]["number"] == "7001"
+    bad = write_file("bad.json", '{"groups": [{"code": "x", "name": "X", "prefix": "AB"}]}')
+    code, out, err = run_cli("queue", "config", "--file", str(bad))
+    assert code == 1
+    assert "bad.json" in err
+    assert "Tiền tố" in err
+    code, out, err = run_cli("--json", "queue", "call", "--counter", "2")
+    assert (code, json.loads(out)["ticket"]["number"]) == (0, "7001")
+    code, out, err = run_cli("--json", "queue", "call", "--counter", "2")
+    assert (code, json.loads(out)) == (0, {"ticket": None})
