@@ -46,6 +46,7 @@ from onestop_desktop.server.schemas import (
     ReferenceResponse,
     WhoAmI,
 )
+from onestop_desktop.server.wakeup import Wakeup
 from onestop_desktop.services import enrollment, server_reports, sync_reference, sync_server
 from onestop_desktop.services.enrollment import (
     AuthenticationFailed,
@@ -183,35 +184,10 @@ async def _problem_asgi(
     await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
 
 
-class PushSignal:
-    """Wakes long-polling pulls of this process when a push has committed.
-
-    Other server processes (several workers) are not told: waiters poll the database too.
-    """
-
-    def __init__(self) -> None:
-        self._waiters: set[asyncio.Event] = set()
-
-    def arm(self) -> asyncio.Event:
-        """A new waiter; arm it BEFORE looking at the database so no commit is missed."""
-        event = asyncio.Event()
-        self._waiters.add(event)
-        return event
-
-    def disarm(self, event: asyncio.Event) -> None:
-        """Forget a waiter."""
-        self._waiters.discard(event)
-
-    def notify(self) -> None:
-        """Wake every waiter (called on the event loop)."""
-        for event in self._waiters:
-            event.set()
-
-
 class PushNotifier:
     """After a successful ``POST /v1/push`` (answered after COMMIT), wake the long polls."""
 
-    def __init__(self, app: ASGIApp, signal: PushSignal) -> None:
+    def __init__(self, app: ASGIApp, signal: Wakeup) -> None:
         self.app = app
         self.signal = signal
 
@@ -306,7 +282,7 @@ def create_app(db_url: str, *, min_client_protocol: int | None = None) -> FastAP
     )
     app.state.db = db
     app.add_middleware(BodyLimit)
-    signal = PushSignal()
+    signal = Wakeup()
     app.add_middleware(PushNotifier, signal=signal)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     _install_logging(app)

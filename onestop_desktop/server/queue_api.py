@@ -13,6 +13,7 @@ import html
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query
@@ -23,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from onestop_desktop.domain.calendar import to_vn
 from onestop_desktop.domain.queue import STATUS_LABELS, Ticket, TicketStatus
 from onestop_desktop.errors import UserError
+from onestop_desktop.server.wakeup import Wakeup
 from onestop_desktop.services import queue
 from onestop_desktop.services.enrollment import DeviceIdentity
 from onestop_desktop.store.db import Database
@@ -81,26 +83,24 @@ class UploadBody(_Body):
     tickets: list[dict[str, Any]] = Field(max_length=1000)
 
 
-class QueueSignal:
-    """Wakes this process's waiting ``changes`` requests after a queue write committed."""
+class TicketOp(StrEnum):
+    """The operations of ``POST /v1/queue/{op}`` on one of the counter's tickets."""
 
-    def __init__(self) -> None:
-        self._waiters: set[asyncio.Event] = set()
+    RECALL = "recall"
+    SKIP = "skip"
+    HOLD = "hold"
+    RESUME = "resume"
+    FINISH = "finish"
 
-    def arm(self) -> asyncio.Event:
-        """A new waiter, armed before the database is read so no commit is missed."""
-        event = asyncio.Event()
-        self._waiters.add(event)
-        return event
 
-    def disarm(self, event: asyncio.Event) -> None:
-        """Forget a waiter."""
-        self._waiters.discard(event)
-
-    def notify(self) -> None:
-        """Wake every waiter (on the event loop)."""
-        for event in self._waiters:
-            event.set()
+#: Each operation's service function and whether it takes the time.
+_TICKET_OPS: dict[TicketOp, tuple[Callable[..., Ticket], bool]] = {
+    TicketOp.RECALL: (queue.recall, False),
+    TicketOp.SKIP: (queue.skip, True),
+    TicketOp.HOLD: (queue.hold, False),
+    TicketOp.RESUME: (queue.resume, True),
+    TicketOp.FINISH: (queue.finish, True),
+}
 
 
 def _utc_now() -> datetime:
@@ -115,7 +115,7 @@ def install_queue_routes(
     clock: Callable[[], datetime] = _utc_now,
 ) -> None:
     """Add the queue endpoints to ``app``; ``authenticated`` is its device dependency."""
-    signal = QueueSignal()
+    signal = Wakeup()
     Me = Annotated[DeviceIdentity, Depends(authenticated)]  # noqa: N806 - a type alias
 
     async def write(fn: Callable[..., Any], me: DeviceIdentity, **kw: Any) -> Any:
@@ -157,61 +157,6 @@ def install_queue_routes(
         )
         return answer(t)
 
-    @app.post("/v1/queue/recall", tags=["queue"])
-    async def queue_recall(body: TicketBody, me: Me) -> dict[str, Any]:
-        """Announce the counter's ticket again."""
-        return answer(
-            await write(
-                queue.recall, me, ticket_id=body.ticket, counter=counter_of(me, body.counter)
-            )
-        )
-
-    @app.post("/v1/queue/skip", tags=["queue"])
-    async def queue_skip(body: TicketBody, me: Me) -> dict[str, Any]:
-        """The citizen did not come (no-show)."""
-        return answer(
-            await write(
-                queue.skip,
-                me,
-                ticket_id=body.ticket,
-                counter=counter_of(me, body.counter),
-                now=clock(),
-            )
-        )
-
-    @app.post("/v1/queue/hold", tags=["queue"])
-    async def queue_hold(body: TicketBody, me: Me) -> dict[str, Any]:
-        """Put the counter's ticket on hold."""
-        return answer(
-            await write(queue.hold, me, ticket_id=body.ticket, counter=counter_of(me, body.counter))
-        )
-
-    @app.post("/v1/queue/resume", tags=["queue"])
-    async def queue_resume(body: TicketBody, me: Me) -> dict[str, Any]:
-        """Serve a held ticket again."""
-        return answer(
-            await write(
-                queue.resume,
-                me,
-                ticket_id=body.ticket,
-                counter=counter_of(me, body.counter),
-                now=clock(),
-            )
-        )
-
-    @app.post("/v1/queue/finish", tags=["queue"])
-    async def queue_finish(body: TicketBody, me: Me) -> dict[str, Any]:
-        """The counter is done with its ticket."""
-        return answer(
-            await write(
-                queue.finish,
-                me,
-                ticket_id=body.ticket,
-                counter=counter_of(me, body.counter),
-                now=clock(),
-            )
-        )
-
     @app.post("/v1/queue/transfer", tags=["queue"])
     async def queue_transfer(body: TransferBody, me: Me) -> dict[str, Any]:
         """Send the counter's ticket to another counter or group."""
@@ -242,6 +187,16 @@ def install_queue_routes(
             raise UserError(f"Phiếu gửi lên không hợp lệ ({exc}).") from exc
         stored = await write(queue.import_tickets, me, tickets=tickets, now=clock())
         return {"stored": stored, "ids": [t.id for t in tickets]}
+
+    @app.post("/v1/queue/{op}", tags=["queue"])
+    async def queue_ticket_op(op: TicketOp, body: TicketBody, me: Me) -> dict[str, Any]:
+        """A counter's operation on its ticket: ``recall`` (announce again), ``skip``
+        (no-show), ``hold``, ``resume`` (a held ticket) or ``finish``."""
+        fn, timed = _TICKET_OPS[op]
+        kw: dict[str, Any] = {"now": clock()} if timed else {}
+        return answer(
+            await write(fn, me, ticket_id=body.ticket, counter=counter_of(me, body.counter), **kw)
+        )
 
     @app.get("/v1/queue/changes", tags=["queue"])
     async def queue_changes(

@@ -199,19 +199,7 @@ def authenticate(
             raise AuthenticationFailed(
                 "Máy trạm này đã bị thu hồi; hãy liên hệ quản trị viên để đăng ký lại."
             )
-        if not with_scope:
-            return DeviceIdentity(
-                device_id=device.id,
-                device_number=device.number,
-                office_code=device.office_code,
-                counter_number=device.counter_number,
-                name=device.name,
-                quarantined=device.quarantined,
-                unit_code=None,
-                unit_level=None,
-                scope=(device.office_code,),
-            )
-        return _identity(s, device)
+        return _identity(s, device, with_scope=with_scope)
 
 
 def revoke_device(db: Database, device_id: str, *, clock: Clock = utc_now) -> None:
@@ -246,9 +234,15 @@ def device_identity(s: Session, device: DeviceRow) -> DeviceIdentity:
     return _identity(s, device)
 
 
-def _identity(s: Session, device: DeviceRow) -> DeviceIdentity:
-    unit_code = s.scalar(select(OfficeRow.unit_code).where(OfficeRow.code == device.office_code))
-    level = s.scalar(select(AdminUnitRow.level).where(AdminUnitRow.code == unit_code))
+def _identity(s: Session, device: DeviceRow, *, with_scope: bool = True) -> DeviceIdentity:
+    unit_code = level = None
+    scope: tuple[str, ...] = (device.office_code,)
+    if with_scope:
+        unit_code = s.scalar(
+            select(OfficeRow.unit_code).where(OfficeRow.code == device.office_code)
+        )
+        level = s.scalar(select(AdminUnitRow.level).where(AdminUnitRow.code == unit_code))
+        scope = office_scope(s, device.office_code)
     return DeviceIdentity(
         device_id=device.id,
         device_number=device.number,
@@ -258,7 +252,7 @@ def _identity(s: Session, device: DeviceRow) -> DeviceIdentity:
         quarantined=device.quarantined,
         unit_code=unit_code,
         unit_level=level,
-        scope=office_scope(s, device.office_code),
+        scope=scope,
     )
 
 

@@ -184,33 +184,25 @@ def call_next(
 
 def recall(s: Session, *, office_code: str, ticket_id: str, counter: int) -> Ticket:
     """Call the counter's ticket again (the display announces it once more)."""
-    rev = _bump(s, office_code)
-    row = _mine(s, office_code, ticket_id, counter, (TicketStatus.CALLED,))
-    row.recalls += 1
-    row.rev = rev
-    s.flush()
-    return _ticket(row)
+    return _change(s, office_code, ticket_id, counter, _CALLED, recalls=lambda r: r.recalls + 1)
 
 
 def skip(s: Session, *, office_code: str, ticket_id: str, counter: int, now: datetime) -> Ticket:
     """The citizen did not come: the ticket ends as a no-show."""
-    rev = _bump(s, office_code)
-    row = _mine(s, office_code, ticket_id, counter, (TicketStatus.CALLED, TicketStatus.HELD))
-    row.status = TicketStatus.NO_SHOW
-    row.finished_at = now
-    row.rev = rev
-    s.flush()
-    return _ticket(row)
+    return _change(
+        s,
+        office_code,
+        ticket_id,
+        counter,
+        _AT_COUNTER,
+        status=TicketStatus.NO_SHOW,
+        finished_at=now,
+    )
 
 
 def hold(s: Session, *, office_code: str, ticket_id: str, counter: int) -> Ticket:
     """Put the counter's ticket aside (the citizen fetches a paper); the counter may call on."""
-    rev = _bump(s, office_code)
-    row = _mine(s, office_code, ticket_id, counter, (TicketStatus.CALLED,))
-    row.status = TicketStatus.HELD
-    row.rev = rev
-    s.flush()
-    return _ticket(row)
+    return _change(s, office_code, ticket_id, counter, _CALLED, status=TicketStatus.HELD)
 
 
 def resume(s: Session, *, office_code: str, ticket_id: str, counter: int, now: datetime) -> Ticket:
@@ -240,28 +232,28 @@ def transfer(
         raise UserError("Chọn một quầy hoặc một nhóm dịch vụ để chuyển đến.")
     if to_counter is not None and to_counter == counter:
         raise UserError(f"Phiếu đang ở quầy {counter}; hãy chọn quầy khác.")
-    group = load_config(s, office_code).group(to_group) if to_group is not None else None
-    rev = _bump(s, office_code)
-    row = _mine(s, office_code, ticket_id, counter, (TicketStatus.CALLED, TicketStatus.HELD))
-    if group is not None:
-        row.group_code, row.group_name = group.code, group.name
-    row.status = TicketStatus.WAITING
-    row.target_counter = to_counter
-    row.transfers += 1
-    row.rev = rev
-    s.flush()
-    return _ticket(row)
+    moved: dict[str, Any] = {}
+    if to_group is not None:
+        group = load_config(s, office_code).group(to_group)
+        moved = {"group_code": group.code, "group_name": group.name}
+    return _change(
+        s,
+        office_code,
+        ticket_id,
+        counter,
+        _AT_COUNTER,
+        status=TicketStatus.WAITING,
+        target_counter=to_counter,
+        transfers=lambda r: r.transfers + 1,
+        **moved,
+    )
 
 
 def finish(s: Session, *, office_code: str, ticket_id: str, counter: int, now: datetime) -> Ticket:
     """The counter is done with the ticket."""
-    rev = _bump(s, office_code)
-    row = _mine(s, office_code, ticket_id, counter, (TicketStatus.CALLED, TicketStatus.HELD))
-    row.status = TicketStatus.DONE
-    row.finished_at = now
-    row.rev = rev
-    s.flush()
-    return _ticket(row)
+    return _change(
+        s, office_code, ticket_id, counter, _AT_COUNTER, status=TicketStatus.DONE, finished_at=now
+    )
 
 
 def link_dossier(s: Session, *, office_code: str, ticket_id: str, dossier_id: str) -> Ticket:
@@ -909,6 +901,29 @@ def _finish_current(
         .execution_options(synchronize_session=False)
     )
     s.expire_all()
+
+
+_CALLED = (TicketStatus.CALLED,)
+_AT_COUNTER = (TicketStatus.CALLED, TicketStatus.HELD)
+
+
+def _change(
+    s: Session,
+    office_code: str,
+    ticket_id: str,
+    counter: int,
+    allowed: Sequence[str],
+    **values: Any,
+) -> Ticket:
+    """Change one of the counter's tickets (in one of the ``allowed`` states): each value is
+    set as given, or computed from the row when callable; the ticket takes a new number."""
+    rev = _bump(s, office_code)
+    row = _mine(s, office_code, ticket_id, counter, allowed)
+    for name, value in values.items():
+        setattr(row, name, value(row) if callable(value) else value)
+    row.rev = rev
+    s.flush()
+    return _ticket(row)
 
 
 def _row(s: Session, ticket_id: str) -> QueueTicketRow:
