@@ -54,7 +54,8 @@ async def run(base: str, tokens: list[str], args: Any) -> dict[str, Any]:
     call_ms: list[float] = []
     issue_ms: list[float] = []
     called: list[str] = []
-    stop = asyncio.Event()
+    stop = asyncio.Event()  # the kiosk and the counters
+    stop_display = asyncio.Event()
     limits = httpx.Limits(max_connections=4)
 
     async with httpx.AsyncClient(base_url=base, headers=kiosk_h, limits=limits) as kiosk:
@@ -68,8 +69,8 @@ async def run(base: str, tokens: list[str], args: Any) -> dict[str, Any]:
             async with httpx.AsyncClient(
                 base_url=base, headers=display_h, timeout=60, limits=limits
             ) as http:
-                while not stop.is_set():
-                    r = await http.get("/v1/queue/changes", params={"since": rev, "wait": 5})
+                while not stop_display.is_set():
+                    r = await http.get("/v1/queue/changes", params={"since": rev, "wait": 1})
                     r.raise_for_status()
                     body = r.json()
                     now = time.perf_counter()
@@ -106,16 +107,16 @@ async def run(base: str, tokens: list[str], args: Any) -> dict[str, Any]:
                         called.append(ticket["id"])
                     await asyncio.sleep(rng.uniform(0, 2 * args.think))
 
-        tasks = [asyncio.create_task(display())]
+        shown = asyncio.create_task(display())
         await asyncio.sleep(0.5)
-        tasks.append(asyncio.create_task(issuing()))
+        tasks = [asyncio.create_task(issuing())]
         tasks += [asyncio.create_task(counter(n)) for n in range(1, args.counters + 1)]
         await asyncio.sleep(args.duration)
         stop.set()
-        await asyncio.sleep(6)  # the display's last poll returns
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks)  # every request answered
+        await asyncio.sleep(2)  # the display's next poll sees the last changes
+        stop_display.set()
+        await shown
     return {
         "call_ms": call_ms,
         "issue_ms": issue_ms,

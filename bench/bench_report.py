@@ -12,7 +12,8 @@ from its own run (SQLAlchemy's ``before_cursor_execute`` hook) with their bound 
 executed with ``sqlite3`` and fetched whole. The floor is therefore always the service's
 current SQL, whatever index or rewrite the report adopts; what it leaves out is everything else
 the service does (reference lookups, data-as-of, grouping rows into units and fields). Its sums
-are checked against the service's totals.
+are checked against the service's totals. The satisfaction figures' statement (ratings of the
+period, ``GROUP BY rating``) is captured the same way.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def captured(ws: Any, date_from: date, date_to: date) -> tuple[Any, list[Stateme
     def hook(*args: Any) -> None:  # (conn, cursor, statement, parameters, context, many)
         statement, parameters = args[2], args[3]
         text = statement.upper()
-        if "FROM DOSSIERS" in text and "FILTER" in text:
+        # The figures' conditional counts and the satisfaction figures' GROUP BY rating.
+        if "FROM DOSSIERS" in text and ("FILTER" in text or "RATING.GIVEN" in text):
             seen.append((statement, tuple(parameters)))
 
     event.listen(ws.db.engine, "before_cursor_execute", hook)

@@ -344,6 +344,25 @@ def cmd_advance(args: argparse.Namespace) -> Any:
     return view.to_json(), f"{view.code}: {label}; hẹn trả {_vn(view.due_at)}"
 
 
+def cmd_rate(args: argparse.Namespace) -> Any:
+    from onestop_desktop.domain.dossier import RATING_LABELS, parse_rating  # noqa: PLC0415
+    from onestop_desktop.services.ratings import rate  # noqa: PLC0415
+
+    view = rate(_workstation(args), args.code, args.rating, args.reason)
+    label = RATING_LABELS[parse_rating(args.rating)]
+    return view.to_json(), f"{view.code}: đã ghi đánh giá '{label}'"
+
+
+def _rate_arguments(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("code")
+    sp.add_argument(
+        "--rating",
+        required=True,
+        help="very_satisfied (Rất hài lòng), satisfied (Hài lòng), dissatisfied (Không hài lòng)",
+    )
+    sp.add_argument("--reason", help="lý do (bắt buộc khi không hài lòng)")
+
+
 def cmd_show(args: argparse.Namespace) -> Any:
     from onestop_desktop.services.dossiers import get_dossier, history  # noqa: PLC0415
 
@@ -908,6 +927,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--note")
     sp.add_argument("--reason", help="lý do (bắt buộc khi từ chối)")
     sp.add_argument("--collected-by", help="người nhận kết quả (bắt buộc khi trả kết quả)")
+    _rate_arguments(add("rate", cmd_rate, "ghi đánh giá của người dân khi trả kết quả"))
 
     imp = sub.add_parser("import", help="nhập dữ liệu hàng loạt").add_subparsers(
         dest="import_command", required=True, metavar="WHAT"

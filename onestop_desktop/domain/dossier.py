@@ -93,6 +93,40 @@ class EventType(StrEnum):
     RATING_GIVEN = "rating.given"
 
 
+class Rating(StrEnum):
+    """A citizen's satisfaction, recorded when the result is returned (DOMAIN.md §8)."""
+
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    DISSATISFIED = "dissatisfied"
+
+
+RATING_LABELS: Mapping[Rating, str] = {
+    Rating.VERY_SATISFIED: "Rất hài lòng",
+    Rating.SATISFIED: "Hài lòng",
+    Rating.DISSATISFIED: "Không hài lòng",
+}
+#: Values accepted besides the keys and their labels (an early name of "dissatisfied").
+_RATING_ALIASES = {"unsatisfied": Rating.DISSATISFIED}
+
+
+def parse_rating(value: object, field_name: str = "rating") -> Rating:
+    """A rating from its key (``satisfied``), a legacy alias or its Vietnamese label.
+
+    Raises:
+        ValidationError: not one of the three ratings.
+    """
+    text = str(value or "").strip()
+    folded = text.casefold()
+    for r in Rating:
+        if folded in (r.value, RATING_LABELS[r].casefold()):
+            return r
+    if folded in _RATING_ALIASES:
+        return _RATING_ALIASES[folded]
+    allowed = ", ".join(f"{r.value} ({RATING_LABELS[r]})" for r in Rating)
+    raise ValidationError(field_name, f"Đánh giá '{text}' không hợp lệ; dùng một trong: {allowed}.")
+
+
 #: Applicant fields a correction may change (and last-writer-wins applies to, in sync).
 EDITABLE_FIELDS = frozenset({"applicant_name", "id_number", "phone", "address", "email", "note"})
 
@@ -328,6 +362,29 @@ def status_change_payload(
     return payload
 
 
+def rating_payload(
+    state: DossierState, rating: object, reason: str | None = None
+) -> dict[str, Any]:
+    """Validate a citizen's rating of a dossier whose result was returned; its event payload.
+
+    Raises:
+        TransitionError: the result has not been returned yet.
+        ValidationError: an unknown rating, or "Không hài lòng" without a reason.
+    """
+    value = parse_rating(rating)
+    if state.status is not Status.RETURNED:
+        raise TransitionError(
+            f"Hồ sơ {state.code} chưa trả kết quả; chỉ ghi đánh giá khi trả kết quả."
+        )
+    reason = (reason or "").strip()
+    if value is Rating.DISSATISFIED and not reason:
+        raise ValidationError("reason", "Phải ghi lý do khi người dân không hài lòng.")
+    payload: dict[str, Any] = {"rating": value.value}
+    if reason:
+        payload["reason"] = reason
+    return payload
+
+
 def is_superseded(state: DossierState | None, event: Event) -> bool:
     """A field edit older, on (HLC, device), than the last applied edit of the same field.
 
@@ -390,6 +447,6 @@ def reduce(state: DossierState | None, event: Event) -> DossierState:
     elif event.type is EventType.PRINTED:
         changes["print_count"] = state.print_count + 1
     elif event.type is EventType.RATING_GIVEN:
-        changes["rating"] = p["rating"]
-        changes["rating_reason"] = p.get("reason")
+        changes["rating"] = parse_rating(p.get("rating")).value
+        changes["rating_reason"] = p.get("reason") or None
     return dataclasses.replace(state, **changes)

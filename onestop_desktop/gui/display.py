@@ -19,22 +19,20 @@ from datetime import datetime
 from typing import Protocol
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import (
-    QCloseEvent,
-    QColor,
-    QFontMetrics,
-    QKeyEvent,
-    QPainter,
-    QPaintEvent,
-    QPen,
-    QResizeEvent,
-)
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from onestop_desktop.domain.queue import QueueConfig, Ticket, TicketStatus
 from onestop_desktop.gui.context import AppContext
-from onestop_desktop.gui.kiosk import ScreenSetup, clock_text, read_screen_setup, screen_font
 from onestop_desktop.gui.queue_feed import QueueFeed
+from onestop_desktop.gui.screen import (
+    Px,
+    ScreenSetup,
+    ScreenStyle,
+    ScreenWindow,
+    fill_grid,
+    screen_font,
+)
 from onestop_desktop.services.queue import QueueStatus
 
 log = logging.getLogger(__name__)
@@ -412,7 +410,24 @@ def tile_columns(count: int) -> int:
 # --------------------------------------------------------------------------- the window
 
 
-class DisplayWindow(QWidget):
+#: The display's frame: dark, with an amber clock, sized for a landscape TV.
+DISPLAY_STYLE = ScreenStyle(
+    background=BACKGROUND,
+    header_css="background: #0e1b33; border-bottom: 4px solid #ffc83d;",
+    time_colour="#ffc83d",
+    date_colour="#93a4c3",
+    banner_padding=8,
+    header_margins=(40, 12),
+    office_px=44,
+    time_px=58,
+    date_px=24,
+    banner_px=30,
+    min_scale=0.4,
+    max_scale=2.5,
+)
+
+
+class DisplayWindow(ScreenWindow):
     """The full-screen queue display for a TV."""
 
     def __init__(
@@ -425,82 +440,24 @@ class DisplayWindow(QWidget):
         flash_ms: int = FLASH_MS,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.feed = feed
+        super().__init__(
+            ctx, feed, name="displayWindow", screen_style=DISPLAY_STYLE, setup=setup, parent=parent
+        )
         self.announcer = announcer
-        self.setup = setup
         self.flash_ms = flash_ms
-        self.locked = False  # run_display: only Ctrl+Shift+Q closes the window
         self.muted = False
         self.tracker = CallTracker()
         self.tiles: dict[int, CounterTile] = {}
         self._status: QueueStatus | None = None
         self._last_call: Ticket | None = None  # the latest call announced (or recall)
-        self.setObjectName("displayWindow")
         self.setWindowTitle(self.tr("OneStop — Màn hình gọi số"))
-        self.setAutoFillBackground(True)
-        self.setStyleSheet(f"#displayWindow {{ background: {BACKGROUND}; }}")
-        self._build()
+        self._build_body()
         self._highlight_timer = QTimer(self)
         self._highlight_timer.setSingleShot(True)
         self._highlight_timer.timeout.connect(lambda: self.recent.set_highlight(False))
-        self._clock_timer = QTimer(self)
-        self._clock_timer.setInterval(1000)
-        self._clock_timer.timeout.connect(self._tick)
-        self._clock_timer.start()
-        self._tick()
-        feed.updated.connect(self._on_feed_updated)
-        feed.online_changed.connect(self._on_feed_online_changed)
-        if setup is None:
-            ws = ctx.ws
-            ctx.runner.submit(
-                lambda _c: read_screen_setup(ws),
-                on_done=self._on_setup_read,
-                on_error=self._on_setup_failed,
-            )
-        else:
-            self._on_setup_read(setup)
-        if feed.status is not None:
-            self._on_feed_updated(feed.status, feed.tickets())
-        self._apply_scale()
+        self._start()
 
-    def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(0)
-        self.header = QFrame()
-        self.header.setObjectName("displayHeader")
-        self.header.setStyleSheet(
-            "#displayHeader { background: #0e1b33; border-bottom: 4px solid #ffc83d; }"
-        )
-        head = QHBoxLayout(self.header)
-        self.office_label = QLabel()
-        self.office_label.setObjectName("officeLabel")
-        self.office_label.setStyleSheet("color: white;")
-        self.office_label.setWordWrap(True)
-        self.time_label = QLabel()
-        self.time_label.setObjectName("timeLabel")
-        self.time_label.setStyleSheet("color: #ffc83d;")
-        self.date_label = QLabel()
-        self.date_label.setStyleSheet("color: #93a4c3;")
-        for label in (self.time_label, self.date_label):
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        clock = QVBoxLayout()
-        clock.setSpacing(0)
-        clock.addWidget(self.time_label)
-        clock.addWidget(self.date_label)
-        head.addWidget(self.office_label, 1)
-        head.addLayout(clock)
-        root.addWidget(self.header)
-
-        self.offline_banner = QLabel()
-        self.offline_banner.setObjectName("offlineBanner")
-        self.offline_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.offline_banner.setStyleSheet("background: #b91c1c; color: white; padding: 8px;")
-        self.offline_banner.setVisible(False)
-        root.addWidget(self.offline_banner)
-
+    def _build_body(self) -> None:
         self.body = QHBoxLayout()
         left = QVBoxLayout()
         self.serving_title = QLabel(self.tr("SỐ ĐANG PHỤC VỤ"))
@@ -523,24 +480,11 @@ class DisplayWindow(QWidget):
         right.addWidget(self.recent, 1)
         self.body.addLayout(left, 64)
         self.body.addLayout(right, 36)
-        root.addLayout(self.body, 1)
+        self.root.addLayout(self.body, 1)
         self.waiting_bar = WaitingBar()
-        root.addWidget(self.waiting_bar)
+        self.root.addWidget(self.waiting_bar)
 
-    def _scale(self) -> float:
-        return max(0.4, min(self.width() / 1920, self.height() / 1080, 2.5))
-
-    def _apply_scale(self) -> None:
-        s = self._scale()
-
-        def px(v: float) -> int:
-            return round(v * s)
-
-        self.header.setContentsMargins(px(40), px(12), px(40), px(12))
-        self.office_label.setFont(screen_font(px(44), bold=True))
-        self.time_label.setFont(screen_font(px(58), bold=True))
-        self.date_label.setFont(screen_font(px(24)))
-        self.offline_banner.setFont(screen_font(px(30), bold=True))
+    def _scale_body(self, px: Px) -> None:
         self.body.setContentsMargins(px(36), px(20), px(36), px(10))
         self.body.setSpacing(px(32))
         self.serving_title.setFont(screen_font(px(36), bold=True))
@@ -553,24 +497,12 @@ class DisplayWindow(QWidget):
         for title in (self.serving_title, self.recent_title):
             title.setContentsMargins(0, px(10), 0, px(4))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._apply_scale()
-
     # ------------------------------------------------------------------ feed
 
     def _on_setup_read(self, setup: ScreenSetup) -> None:
-        self.setup = setup
-        self.office_label.setText(setup.office_name)
+        super()._on_setup_read(setup)
         if self._status is not None:
             self._show_status(self._status)
-
-    def _on_setup_failed(self, exc: BaseException) -> None:
-        log.error("display setup failed: %s", exc)
-
-    def _on_feed_online_changed(self, online: bool, _message: str) -> None:
-        self.offline_banner.setText(self.tr("Mất kết nối với máy chủ hàng chờ — đang kết nối lại…"))
-        self.offline_banner.setVisible(not online)
 
     def _on_feed_updated(self, status: QueueStatus, changed: Sequence[Ticket]) -> None:
         self._status = status
@@ -628,24 +560,14 @@ class DisplayWindow(QWidget):
 
     def _rebuild_tiles(self, counters: Sequence[int]) -> None:
         old = self.tiles
-        self.tiles = {}
+        self.tiles = {c: old.pop(c) if c in old else CounterTile(c) for c in counters}
         for tile in old.values():
             self.tiles_grid.removeWidget(tile)
-        self.empty_label.setVisible(not counters)
-        cols = tile_columns(len(counters))
-        for i, counter in enumerate(counters):
-            tile = old.pop(counter) if counter in old else CounterTile(counter)
-            self.tiles[counter] = tile
-            self.tiles_grid.addWidget(tile, i // cols, i % cols)
-        for tile in old.values():
             tile.deleteLater()
-        rows = (len(counters) + cols - 1) // cols
-        for r in range(self.tiles_grid.rowCount()):
-            self.tiles_grid.setRowStretch(r, 1 if r < rows else 0)
-        for c in range(self.tiles_grid.columnCount()):
-            self.tiles_grid.setColumnStretch(c, 1 if c < cols else 0)
+        self.empty_label.setVisible(not counters)
+        fill_grid(self.tiles_grid, list(self.tiles.values()), tile_columns(len(counters)))
 
-    # ------------------------------------------------------------------ keys, clock, close
+    # ------------------------------------------------------------------ keys, close
 
     def set_muted(self, muted: bool) -> None:
         """Silence the voice (the screen still updates)."""
@@ -653,37 +575,16 @@ class DisplayWindow(QWidget):
         if self.announcer is not None:
             self.announcer.set_muted(muted)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        mods = event.modifiers()
-        ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-        if key == Qt.Key.Key_Q and (mods & ctrl_shift) == ctrl_shift:
-            self.locked = False
-            self.close()
-            return
-        if key == Qt.Key.Key_Escape:
-            event.accept()
-            return
-        if key == Qt.Key.Key_M and not mods:
+    def _screen_key(self, event: QKeyEvent) -> bool:
+        if event.key() == Qt.Key.Key_M and not event.modifiers():
             self.set_muted(not self.muted)
-            return
-        super().keyPressEvent(event)
+            return True
+        return False
 
-    def _tick(self) -> None:
-        hhmm, day = clock_text(self.ctx.ws.now())
-        self.time_label.setText(hhmm)
-        self.date_label.setText(day)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.locked:
-            event.ignore()
-            return
-        self._clock_timer.stop()
+    def _closing(self) -> None:
         self._highlight_timer.stop()
         for tile in self.tiles.values():
             tile.stop_flash()
-        self.feed.stop()
-        super().closeEvent(event)
 
 
 def _waiting_counts(config: QueueConfig, waiting: Mapping[str, int]) -> list[tuple[str, int]]:

@@ -19,14 +19,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRect, QRectF, QSize, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QCloseEvent,
     QColor,
-    QFont,
     QFontMetrics,
     QImage,
     QKeyEvent,
@@ -35,7 +32,6 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
-    QResizeEvent,
 )
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
@@ -51,12 +47,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from onestop_desktop.domain.calendar import to_vn
 from onestop_desktop.domain.queue import QueueConfig, ServiceGroup, Ticket
 from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.queue_feed import QueueFeed
+from onestop_desktop.gui.screen import (
+    KIOSK_PRINTER,
+    Px,
+    ScreenSetup,
+    ScreenStyle,
+    ScreenWindow,
+    fill_grid,
+    screen_font,
+)
 from onestop_desktop.gui.tasks import Lane
 from onestop_desktop.printing.ticket import (
     THERMAL_DPI,
@@ -64,24 +67,15 @@ from onestop_desktop.printing.ticket import (
     ticket_pdf_a6,
     ticket_png,
 )
-from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.queue import QueueBackend, QueueStatus
-from onestop_desktop.services.queue_remote import is_enrolled
-from onestop_desktop.store import repo
-from onestop_desktop.store.models import CounterRow, OfficeRow
 
 log = logging.getLogger(__name__)
 
-#: Setting: where the kiosk prints ("thermal", "a6" or a folder).
-KIOSK_PRINTER = "kiosk.printer"
 #: How long the confirmation stays (ms); longer when the ticket could not be printed.
 CONFIRM_MS = 6_000
 CONFIRM_UNPRINTED_MS = 12_000
 #: A second press within this many seconds of the first is ignored (one ticket).
 DEBOUNCE_S = 1.0
-
-#: Sans-serif families tried in order (Windows, then common Linux fonts).
-SCREEN_FAMILIES = ["Segoe UI", "Roboto", "Noto Sans", "DejaVu Sans", "Arial"]
 
 #: Button colours, one per group in order: dark enough for white text (contrast ≥ 4.5:1).
 GROUP_COLOURS = (
@@ -94,64 +88,6 @@ GROUP_COLOURS = (
     "#5b4636",
     "#3f4b5b",
 )
-
-_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-
-
-def screen_font(pixels: int, *, bold: bool = False) -> QFont:
-    """The kiosk's and display's sans-serif font at a pixel size."""
-    font = QFont()
-    font.setFamilies(SCREEN_FAMILIES)
-    font.setPixelSize(max(pixels, 6))
-    font.setBold(bold)
-    return font
-
-
-def clock_text(at: datetime) -> tuple[str, str]:
-    """("08:05", "Thứ Hai, 05/01/2026") in Vietnam time."""
-    local = to_vn(at)
-    return f"{local:%H:%M}", f"{_WEEKDAYS[local.weekday()]}, {local:%d/%m/%Y}"
-
-
-# --------------------------------------------------------------------------- setup
-
-
-@dataclass(frozen=True, slots=True)
-class ScreenSetup:
-    """What the kiosk and the display read once at start: the office, the printer, the lookup
-    address printed in the QR code, and the office's counters."""
-
-    office_code: str
-    office_name: str
-    printer: str | None
-    lookup_url: str | None
-    counters: tuple[int, ...]
-
-
-def read_screen_setup(ws: Workstation) -> ScreenSetup:
-    """Read :class:`ScreenSetup` (short read transactions; run it off the GUI thread)."""
-    enrolled = is_enrolled(ws)
-    with ws.db.read() as s:
-        code = repo.get_setting(s, repo.OFFICE_CODE) or ""
-        office = s.get(OfficeRow, code) if code else None
-        office_name = office.name if office else code
-        printer = repo.get_setting(s, KIOSK_PRINTER)
-        url = repo.get_setting(s, repo.SERVER_URL) if enrolled else None
-        counters = tuple(
-            s.scalars(
-                select(CounterRow.number)
-                .where(CounterRow.office_code == code)
-                .order_by(CounterRow.number)
-            )
-        )
-    return ScreenSetup(
-        office_code=code,
-        office_name=office_name,
-        printer=(printer or "").strip() or None,
-        lookup_url=url or None,
-        counters=counters,
-    )
-
 
 # --------------------------------------------------------------------------- printing
 
@@ -482,8 +418,25 @@ def grid_columns(count: int, *, portrait: bool) -> int:
 
 # --------------------------------------------------------------------------- the window
 
+#: The kiosk's frame: light, sized for a landscape or an upright touch screen.
+KIOSK_STYLE = ScreenStyle(
+    background="#eef2f7",
+    header_css="background: #0b3a75;",
+    time_colour="white",
+    date_colour="#c9d8f0",
+    banner_padding=10,
+    header_margins=(36, 14),
+    office_px=38,
+    time_px=46,
+    date_px=22,
+    banner_px=28,
+    min_scale=0.45,
+    max_scale=2.0,
+    portrait=True,
+)
 
-class KioskWindow(QWidget):
+
+class KioskWindow(ScreenWindow):
     """The full-screen ticket kiosk. ``ticket_issued(Ticket)`` after each ticket,
     ``ticket_printed(Ticket, PrintOutcome)`` once its print job ended."""
 
@@ -501,89 +454,29 @@ class KioskWindow(QWidget):
         confirm_ms: int = CONFIRM_MS,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.feed = feed
+        super().__init__(
+            ctx, feed, name="kioskWindow", screen_style=KIOSK_STYLE, setup=setup, parent=parent
+        )
         self._factory = backend_factory
         self._backend: QueueBackend | None = None  # used on the WRITE lane only
         self._printer_override = printer
-        self.setup = setup
         self.confirm_ms = confirm_ms
-        self.locked = False  # run_kiosk: only Ctrl+Shift+Q closes the window
         self._issuing = False
         self._last_press = float("-inf")
         self._buttons: list[GroupButton] = []
         self._config: QueueConfig | None = None
         self._shown_ticket: Ticket | None = None
-        self.setObjectName("kioskWindow")
         self.setWindowTitle(self.tr("OneStop — Lấy số thứ tự"))
-        self.setAutoFillBackground(True)
-        self.setStyleSheet("#kioskWindow { background: #eef2f7; }")
-        self._build()
+        self.stack = QStackedWidget()
+        self.root.addWidget(self.stack, 1)
+        self._build_choose_page()
+        self._build_confirm_page()
         self._return_timer = QTimer(self)
         self._return_timer.setSingleShot(True)
         self._return_timer.timeout.connect(self.show_choices)
-        self._clock_timer = QTimer(self)
-        self._clock_timer.setInterval(1000)
-        self._clock_timer.timeout.connect(self._tick)
-        self._clock_timer.start()
-        self._tick()
-        feed.updated.connect(self._on_feed_updated)
-        feed.online_changed.connect(self._on_feed_online_changed)
-        if feed.status is not None:
-            self._on_feed_updated(feed.status, [])
-        if setup is None:
-            ws = ctx.ws
-            ctx.runner.submit(
-                lambda _c: read_screen_setup(ws),
-                on_done=self._on_setup_read,
-                on_error=self._on_setup_failed,
-            )
-        else:
-            self._on_setup_read(setup)
-        self._apply_scale()
+        self._start()
 
     # ------------------------------------------------------------------ layout
-
-    def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(0)
-        self.header = QFrame()
-        self.header.setObjectName("kioskHeader")
-        self.header.setStyleSheet("#kioskHeader { background: #0b3a75; }")
-        head = QHBoxLayout(self.header)
-        self.office_label = QLabel()
-        self.office_label.setObjectName("officeLabel")
-        self.office_label.setWordWrap(True)
-        self.office_label.setStyleSheet("color: white;")
-        self.time_label = QLabel()
-        self.time_label.setObjectName("timeLabel")
-        self.time_label.setStyleSheet("color: white;")
-        self.time_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.date_label = QLabel()
-        self.date_label.setStyleSheet("color: #c9d8f0;")
-        self.date_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        clock = QVBoxLayout()
-        clock.setSpacing(0)
-        clock.addWidget(self.time_label)
-        clock.addWidget(self.date_label)
-        head.addWidget(self.office_label, 1)
-        head.addLayout(clock)
-        root.addWidget(self.header)
-
-        self.offline_banner = QLabel()
-        self.offline_banner.setObjectName("offlineBanner")
-        self.offline_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.offline_banner.setWordWrap(True)
-        self.offline_banner.setStyleSheet("background: #b91c1c; color: white; padding: 10px;")
-        self.offline_banner.setVisible(False)
-        root.addWidget(self.offline_banner)
-
-        self.stack = QStackedWidget()
-        root.addWidget(self.stack, 1)
-        self._build_choose_page()
-        self._build_confirm_page()
 
     def _build_choose_page(self) -> None:
         self.choose_page = QWidget()
@@ -693,23 +586,7 @@ class KioskWindow(QWidget):
         outer.addStretch(1)
         self.stack.addWidget(self.confirm_page)
 
-    def _scale(self) -> float:
-        w, h = self.width(), self.height()
-        if h > w:  # a portrait kiosk screen
-            return max(0.45, min(w / 1080, h / 1920, 2.0))
-        return max(0.45, min(w / 1920, h / 1080, 2.0))
-
-    def _apply_scale(self) -> None:
-        s = self._scale()
-
-        def px(v: float) -> int:
-            return round(v * s)
-
-        self.header.setContentsMargins(px(36), px(14), px(36), px(14))
-        self.office_label.setFont(screen_font(px(38), bold=True))
-        self.time_label.setFont(screen_font(px(46), bold=True))
-        self.date_label.setFont(screen_font(px(22)))
-        self.offline_banner.setFont(screen_font(px(28), bold=True))
+    def _scale_body(self, px: Px) -> None:
         self._choose_layout.setContentsMargins(px(56), px(28), px(56), px(32))
         self._choose_layout.setSpacing(px(14))
         self.title_label.setFont(screen_font(px(64), bold=True))
@@ -737,33 +614,12 @@ class KioskWindow(QWidget):
         )
         self._layout_buttons()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._apply_scale()
-
     def _layout_buttons(self) -> None:
-        if not self._buttons:
-            return
-        for b in self._buttons:
-            self.grid.removeWidget(b)
-        cols = grid_columns(len(self._buttons), portrait=self.height() > self.width())
-        for i, b in enumerate(self._buttons):
-            self.grid.addWidget(b, i // cols, i % cols)
-        rows = (len(self._buttons) + cols - 1) // cols
-        for r in range(self.grid.rowCount()):
-            self.grid.setRowStretch(r, 1 if r < rows else 0)
-        for c in range(self.grid.columnCount()):
-            self.grid.setColumnStretch(c, 1 if c < cols else 0)
+        if self._buttons:
+            portrait = self.height() > self.width()
+            fill_grid(self.grid, self._buttons, grid_columns(len(self._buttons), portrait=portrait))
 
     # ------------------------------------------------------------------ feed
-
-    def _on_setup_read(self, setup: ScreenSetup) -> None:
-        self.setup = setup
-        self.office_label.setText(setup.office_name)
-
-    def _on_setup_failed(self, exc: BaseException) -> None:
-        log.error("kiosk setup failed: %s", exc)
-        self.office_label.setText(self.tr("OneStop"))
 
     def _on_feed_updated(self, status: QueueStatus, _changed: Sequence[Ticket]) -> None:
         config = self.feed.config
@@ -772,18 +628,15 @@ class KioskWindow(QWidget):
         for b in self._buttons:
             b.set_waiting(status.waiting.get(b.service_group.code, 0))
 
-    def _on_feed_online_changed(self, online: bool, _message: str) -> None:
-        if online:
-            self.offline_banner.setVisible(False)
-            return
-        self.offline_banner.setText(
-            self.tr(
-                "Mất kết nối với máy chủ hàng chờ — đang thử kết nối lại. "
-                "Nếu không lấy được số, vui lòng liên hệ quầy tiếp nhận."
-            )
+    def _offline_text(self) -> str:
+        return self.tr(
+            "Mất kết nối với máy chủ hàng chờ — đang thử kết nối lại. "
+            "Nếu không lấy được số, vui lòng liên hệ quầy tiếp nhận."
         )
-        self.offline_banner.setVisible(True)
-        if self._config is None:
+
+    def _on_feed_online_changed(self, online: bool, message: str) -> None:
+        super()._on_feed_online_changed(online, message)
+        if not online and self._config is None:
             self.loading_label.setText(self.tr("Chưa kết nối được hàng chờ. Đang thử lại…"))
 
     def _set_config(self, config: QueueConfig) -> None:
@@ -929,49 +782,32 @@ class KioskWindow(QWidget):
         """True while the confirmation is shown."""
         return self.stack.currentWidget() is self.confirm_page
 
-    # ------------------------------------------------------------------ keys, clock, close
+    # ------------------------------------------------------------------ keys, close
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
+    def _screen_key(self, event: QKeyEvent) -> bool:
         key = event.key()
-        mods = event.modifiers()
-        ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-        if key == Qt.Key.Key_Q and (mods & ctrl_shift) == ctrl_shift:
-            self.locked = False
-            self.close()
-            return
-        if key == Qt.Key.Key_Escape:
-            event.accept()  # a kiosk is not closed by a passer-by
-            return
-        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and not mods & ~Qt.KeyboardModifier.KeypadModifier:
+        if (
+            Qt.Key.Key_1 <= key <= Qt.Key.Key_9
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
             index = key - Qt.Key.Key_1
             if index < len(self._buttons):
                 self.press(self._buttons[index].service_group.code)
             event.accept()
-            return
+            return True
         if key == Qt.Key.Key_0 and self.confirming:
             self.show_choices()
-            return
-        super().keyPressEvent(event)
+            return True
+        return False
 
-    def _tick(self) -> None:
-        hhmm, day = clock_text(self.ctx.ws.now())
-        self.time_label.setText(hhmm)
-        self.date_label.setText(day)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.locked:
-            event.ignore()
-            return
-        self._clock_timer.stop()
+    def _closing(self) -> None:
         self._return_timer.stop()
-        self.feed.stop()
         self.ctx.runner.submit(
             lambda _c: self._drop_backend(),
             on_done=lambda _r: None,
             on_error=lambda _e: None,
             lane=Lane.WRITE,
         )
-        super().closeEvent(event)
 
 
 def _sentence(text: str) -> str:
@@ -985,12 +821,8 @@ __all__ = [
     "KioskWindow",
     "PrintOutcome",
     "PriorityToggle",
-    "ScreenSetup",
-    "clock_text",
     "grid_columns",
     "paint_a6",
     "paint_thermal",
     "print_ticket",
-    "read_screen_setup",
-    "screen_font",
 ]

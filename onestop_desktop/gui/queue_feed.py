@@ -102,17 +102,19 @@ class QueueFeed(QObject):
     def _run(self) -> None:
         backend: QueueBackend | None = None
         rev = 0
+        first = True  # the next answer is a whole day's state (after a (re)connection)
+        day: date | None = None
         while not self._stop.is_set():
             try:
                 if backend is None:
                     backend = self._factory()
                     self._config = backend.config()
                     self.office_code = backend.office_code
-                    rev = 0
+                    rev, first = 0, True
                 wait = self._wait_s
                 if wait is None:
                     wait = LOCAL_WAIT_S if _is_local(backend) else REMOTE_WAIT_S
-                found = backend.changes(rev, wait=0 if rev == 0 else wait)
+                found = backend.changes(rev, wait=0 if first else wait)
             except (EnvironmentFault, DomainError, OSError) as exc:
                 log.info("queue feed: %s", exc)
                 self._relay.connection.emit(False, str(exc))
@@ -124,11 +126,12 @@ class QueueFeed(QObject):
                 continue
             if self._stop.is_set():
                 break
-            if self.online is not True:
+            if first or self.online is not True:
                 self._relay.connection.emit(True, "")
-            if found.rev != rev or found.tickets or rev == 0:
-                self._relay.changed.emit(found, rev == 0)
-            rev = found.rev
+            if first or found.rev != rev or found.tickets or found.day != day:
+                # A new business day starts empty even when nothing has changed yet.
+                self._relay.changed.emit(found, first)
+            rev, first, day = found.rev, False, found.day
         close = getattr(backend, "close", None)
         if close is not None:
             close()

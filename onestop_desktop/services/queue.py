@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import business_date
@@ -56,7 +56,9 @@ _NUMBERS = cast(Table, QueueNumberRow.__table__)
 
 def load_config(s: Session, office_code: str) -> QueueConfig:
     """The office's queue configuration (the office's own, else the default one)."""
-    stored = repo.get_setting(s, f"{CONFIG_KEY}.{office_code}") or repo.get_setting(s, CONFIG_KEY)
+    own = f"{CONFIG_KEY}.{office_code}"
+    values = repo.get_settings(s, own, CONFIG_KEY)
+    stored = values.get(own) or values.get(CONFIG_KEY)
     return QueueConfig.from_json(stored) if stored else QueueConfig()
 
 
@@ -877,12 +879,10 @@ def _candidates(
             QueueTicketRow.priority.is_(False),
         ),
     ]
-    found: list[Ticket] = []
-    for q in queries:
-        row = s.scalars(q.order_by(*order).limit(1)).first()
-        if row is not None:
-            found.append(_ticket(row))
-    return found
+    firsts = [q.order_by(*order).limit(1).subquery() for q in queries]
+    union = union_all(*(select(sub) for sub in firsts))
+    rows = s.scalars(select(QueueTicketRow).from_statement(union))
+    return [_ticket(r) for r in rows]
 
 
 def _finish_current(

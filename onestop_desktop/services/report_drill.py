@@ -19,8 +19,10 @@ from onestop_desktop.services.reports import (
     ALL,
     FIGURE_LABELS,
     OTHER_FIELD,
+    RATING_FIGURES,
     figure_scopes,
     period_bounds,
+    rating_condition,
     report_offices,
     row_unit_code,
 )
@@ -73,6 +75,8 @@ def figure_condition(start: datetime, end: datetime, figure: str) -> ColumnEleme
         raise ValidationError(
             "figure", f"Chỉ tiêu '{figure}' không có; dùng một trong: {', '.join(FIGURE_LABELS)}."
         )
+    if figure in RATING_FIGURES:
+        return rating_condition(start, end, figure)
     parts = DERIVED.get(figure, (figure,))
     terms: list[ColumnElement[bool]] = []
     for scope, conditions in figure_scopes(start, end):
@@ -93,6 +97,7 @@ def report_dossiers(
     unit_code: str | None = None,
     office_code: str | None = None,
     procedure_field: str | None = None,
+    procedure_code: str | None = None,
     limit: int = 1000,
     row_unit: str | None = None,
 ) -> list[DrillRow]:
@@ -104,6 +109,7 @@ def report_dossiers(
         office_code: one office only.
         procedure_field: one field row (``UnitReport.by_field`` key; ``"Khác"`` for
             procedures missing from the catalog).
+        procedure_code: one procedure, as in ``build_report(procedure_code=…)``.
         row_unit: one row of the report (``UnitReport.unit_code``): the offices of exactly that
             unit, not of its descendants.
         limit: at most this many rows.
@@ -126,6 +132,8 @@ def report_dossiers(
             if procedure_field == OTHER_FIELD:
                 field_cond = or_(field_cond, d.procedure_code.not_in(sorted(procs)))
             where.append(field_cond)
+        if procedure_code is not None:
+            where.append(d.procedure_code == procedure_code)
         stmt = (
             select(
                 d.code,

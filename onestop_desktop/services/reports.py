@@ -14,6 +14,13 @@ received before ``end`` and was not finished (resolved, refused or withdrawn) be
   date-time is before ``end``, except a dossier waiting for a supplement (its clock is stopped).
 - refused / withdrawn: counted and closed that way within the period.
 - Identity: received = resolved + in_progress + refused + withdrawn.
+- rated_very_satisfied / rated_satisfied / rated_dissatisfied (Rất hài lòng / Hài lòng /
+  Không hài lòng): dossiers of the unit rated by the citizen within the period (a
+  ``rating.given`` event in ``[start, end)``; ratings are recorded when the result is returned),
+  by the dossier's rating; a dossier rated again counts once, with its latest rating.
+  satisfaction_rate = (very satisfied + satisfied) / rated.
+- Catalog online shares, per handling level: active procedures offering online service partly
+  or fully ("112/206 (54,36 %)") and fully ("23/206 (11,16 %)").
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import VN_TZ
 from onestop_desktop.domain.catalog import HANDLING_LEVEL_LABELS, HandlingLevel
-from onestop_desktop.domain.dossier import Resolution, Status
+from onestop_desktop.domain.dossier import RATING_LABELS, EventType, Rating, Resolution, Status
 from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.domain.hlc import Hlc
 from onestop_desktop.services.context import Workstation
@@ -37,6 +44,7 @@ from onestop_desktop.store import repo
 from onestop_desktop.store.models import (
     AdminUnitRow,
     DossierRow,
+    EventRow,
     OfficeRow,
     ProcedureRow,
 )
@@ -56,6 +64,16 @@ FIGURE_LABELS: Mapping[str, str] = {
     "in_progress_overdue": "Quá hạn",
     "refused": "Từ chối",
     "withdrawn": "Rút hồ sơ",
+    "rated_very_satisfied": RATING_LABELS[Rating.VERY_SATISFIED],
+    "rated_satisfied": RATING_LABELS[Rating.SATISFIED],
+    "rated_dissatisfied": RATING_LABELS[Rating.DISSATISFIED],
+}
+
+#: The satisfaction figures and the rating each counts.
+RATING_FIGURES: Mapping[str, Rating] = {
+    "rated_very_satisfied": Rating.VERY_SATISFIED,
+    "rated_satisfied": Rating.SATISFIED,
+    "rated_dissatisfied": Rating.DISSATISFIED,
 }
 
 
@@ -74,6 +92,9 @@ class Figures:
     in_progress_overdue: int = 0
     refused: int = 0
     withdrawn: int = 0
+    rated_very_satisfied: int = 0
+    rated_satisfied: int = 0
+    rated_dissatisfied: int = 0
 
     @property
     def received_in_period(self) -> int:
@@ -109,6 +130,18 @@ class Figures:
             return None
         return round(100 * self.received_online / self.received_in_period, 2)
 
+    @property
+    def rated(self) -> int:
+        """Dossiers rated within the period."""
+        return self.rated_very_satisfied + self.rated_satisfied + self.rated_dissatisfied
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """(very satisfied + satisfied) / rated, in percent; None when nobody rated."""
+        if not self.rated:
+            return None
+        return round(100 * (self.rated_very_satisfied + self.rated_satisfied) / self.rated, 2)
+
     def add(self, other: Figures) -> None:
         """Add another set of figures into this one."""
         for f in fields(self):
@@ -124,6 +157,8 @@ class Figures:
             in_progress=self.in_progress,
             on_time_rate=self.on_time_rate,
             online_share=self.online_share,
+            rated=self.rated,
+            satisfaction_rate=self.satisfaction_rate,
         )
         return data
 
@@ -216,7 +251,8 @@ class Report:
         """
 
         def figures(d: Mapping[str, Any]) -> Figures:
-            return Figures(**{f.name: int(d[f.name]) for f in fields(Figures)})
+            # A server without the satisfaction figures answers without them: zero.
+            return Figures(**{f.name: int(d.get(f.name) or 0) for f in fields(Figures)})
 
         def when(v: Any) -> datetime | None:
             return datetime.fromisoformat(v) if v else None
@@ -355,6 +391,41 @@ def figure_columns(conditions: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _rating_events(start: datetime, end: datetime) -> Any:
+    """The ids of the dossiers rated in ``[start, end)``: an index-only range scan of the
+    partial index ix_events_rating."""
+    return (
+        select(EventRow.dossier_id)
+        .where(
+            # A literal, not a parameter: the partial index's WHERE must be provable.
+            EventRow.type == literal(EventType.RATING_GIVEN.value, literal_execute=True),
+            EventRow.occurred_at >= start,
+            EventRow.occurred_at < end,
+        )
+        .scalar_subquery()
+    )
+
+
+def rated_in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Dossiers with a ``rating.given`` event in ``[start, end)``.
+
+    Tested while scanning the covering partial index ix_dossiers_rated (rated dossiers only,
+    by office, procedure and rating): ``id || ''`` keeps the planner from probing the dossiers
+    by id for each rating instead (132,000 ratings a year at 1,000,000 dossiers: 0.87 s →
+    0.1 s on SQLite). PostgreSQL hash-joins either way.
+    """
+    return DossierRow.id.op("||")(literal("", literal_execute=True)).in_(_rating_events(start, end))
+
+
+def rating_condition(start: datetime, end: datetime, figure: str) -> ColumnElement[bool]:
+    """The dossiers counted in a satisfaction figure (a key of :data:`RATING_FIGURES`)."""
+    return and_(
+        DossierRow.rating.is_not(None),
+        DossierRow.rating == RATING_FIGURES[figure].value,
+        rated_in_period(start, end),
+    )
+
+
 def build_report(
     ws: Workstation,
     date_from: date,
@@ -369,7 +440,8 @@ def build_report(
         ValidationError: unknown unit or procedure.
     """
     start, end = period_bounds(date_from, date_to)
-    scopes = tuple((scope, figure_columns(conds)) for scope, conds in figure_scopes(start, end))
+    raw_scopes = figure_scopes(start, end)
+    scopes = tuple((scope, figure_columns(conds)) for scope, conds in raw_scopes)
     names = list(scopes[0][1])
     with ws.db.read() as s:
         units = {
@@ -391,7 +463,15 @@ def build_report(
                 "procedure", f"Thủ tục '{procedure_code}' không có trong danh mục."
             )
         chosen = [procedure_code] if procedure_code else sorted(procs)
-        rows = _aggregate(s, scopes, office_codes, chosen, only=procedure_code is not None)
+        pad = (0,) * len(RATING_FIGURES)
+        rows = [
+            (*r, *pad)
+            for r in _aggregate(
+                s, scopes, raw_scopes, office_codes, chosen, only=procedure_code is not None
+            )
+        ]
+        rows += _ratings(s, start, end, office_codes, procedure_code, len(names))
+        names += list(RATING_FIGURES)
         per_unit: dict[str, UnitReport] = {}
         total = Figures()
         for row in rows:
@@ -465,6 +545,7 @@ OTHER_FIELD = "Khác"
 def _aggregate(
     s: Session,
     scopes: Sequence[tuple[ColumnElement[bool], Mapping[str, Any]]],
+    raw_scopes: FigureScopes,
     office_codes: Sequence[str],
     procedure_codes: Sequence[str],
     *,
@@ -475,23 +556,30 @@ def _aggregate(
     SQLite has no hash aggregate: a GROUP BY over a period sorts every row (≈ ¾ of the cost
     at 1,000,000 dossiers). There, each (office, procedure) group is one range scan of the
     covering index ix_dossiers_report, which starts with those two columns — no sort at all.
-    PostgreSQL aggregates by hash, so one GROUP BY statement per scope is best there.
+    PostgreSQL aggregates by hash (and in parallel): there ONE GROUP BY over both scopes, each
+    figure counting ``(scope₁ AND cond₁) OR (scope₂ AND cond₂)`` (the scopes are disjoint), so
+    the index is scanned once, not once per scope (one year at 1,000,000: 0.56 s → 0.4 s).
     """
     d = DossierRow
     rows: list[tuple[Any, ...]] = []
     if s.get_bind().dialect.name != "sqlite":
-        for scope, columns in scopes:
-            stmt = (
-                select(d.office_code, d.procedure_code, *columns.values())
-                .where(
-                    scope,
-                    d.office_code.in_(office_codes),
-                    d.procedure_code.in_(procedure_codes) if only else true(),
-                )
-                .group_by(d.office_code, d.procedure_code)
+        merged: dict[str, list[ColumnElement[bool]]] = {}
+        for scope, conditions in raw_scopes:
+            for name, cond in conditions.items():
+                terms = merged.setdefault(name, [])
+                if cond is not None:
+                    terms.append(scope if cond is ALL else and_(scope, cond))
+        columns = [_count(or_(*terms)) if terms else literal(0) for terms in merged.values()]
+        stmt = (
+            select(d.office_code, d.procedure_code, *columns)
+            .where(
+                or_(*(scope for scope, _ in raw_scopes)),
+                d.office_code.in_(office_codes),
+                d.procedure_code.in_(procedure_codes) if only else true(),
             )
-            rows.extend(tuple(r) for r in s.execute(stmt))
-        return rows
+            .group_by(d.office_code, d.procedure_code)
+        )
+        return [tuple(r) for r in s.execute(stmt)]
     conn = s.connection()
     statements = [
         select(*columns.values()).where(
@@ -507,6 +595,59 @@ def _aggregate(
                 if any(values):
                     rows.append((office, procedure, *values))
     return rows
+
+
+def _ratings(
+    s: Session,
+    start: datetime,
+    end: datetime,
+    office_codes: Sequence[str],
+    procedure_code: str | None,
+    width: int,
+) -> list[tuple[Any, ...]]:
+    """Rows ``(office, procedure, 0 × width, very satisfied, satisfied, dissatisfied)``."""
+    d = DossierRow
+    stmt = (
+        select(d.office_code, d.procedure_code, d.rating, func.count())
+        .where(
+            d.rating.is_not(None),
+            rated_in_period(start, end),
+            d.office_code.in_(office_codes),
+            d.procedure_code == procedure_code if procedure_code else true(),
+        )
+        .group_by(d.office_code, d.procedure_code, d.rating)
+    )
+    keys = {r.value: i for i, r in enumerate(RATING_FIGURES.values())}
+    out: dict[tuple[str, str], list[int]] = {}
+    for office, procedure, rating, n in s.execute(stmt):
+        if rating in keys:
+            out.setdefault((office, procedure), [0] * len(keys))[keys[rating]] += int(n)
+    zeros = (0,) * width
+    return [(office, proc, *zeros, *counts) for (office, proc), counts in out.items()]
+
+
+def report_procedures(ws: Workstation) -> list[tuple[str, str, str]]:
+    """The catalog for a procedure filter: ``(code, name, field)`` by field, then name
+    (retired procedures too: past periods may hold their dossiers)."""
+    with ws.db.read() as s:
+        rows = s.execute(select(ProcedureRow.code, ProcedureRow.name, ProcedureRow.field))
+        procs = [(str(c), str(n), str(f or "")) for c, n, f in rows]
+    return sorted(procs, key=lambda p: (p[2], p[1], p[0]))
+
+
+def satisfaction_text(f: Figures) -> str:
+    """``Rất hài lòng: 3 (60,00 %); Hài lòng: ...; tỷ lệ hài lòng: 80,00 %`` (or none rated)."""
+    if not f.rated:
+        return "Chưa có đánh giá nào trong kỳ."
+    parts = [
+        f"{FIGURE_LABELS[key]}: {vn_int(getattr(f, key))} "
+        f"({vn_pct(_pct(getattr(f, key), f.rated))})"
+        for key in RATING_FIGURES
+    ]
+    return (
+        "; ".join(parts)
+        + f"; tỷ lệ hài lòng: {vn_pct(f.satisfaction_rate)} trên {vn_int(f.rated)} lượt đánh giá."
+    )
 
 
 def _data_as_of(s: Session) -> datetime | None:
@@ -605,6 +746,7 @@ def format_report(rep: Report) -> str:
             f"thủ tục trực tuyến một phần hoặc toàn trình; {c.online_full}/{c.procedures} "
             f"({vn_pct(_pct(c.online_full, c.procedures))}) toàn trình"
         )
+    lines.append(f"Mức độ hài lòng: {satisfaction_text(rep.total)}")
     as_of = rep.data_as_of.astimezone(VN_TZ) if rep.data_as_of else rep.as_of.astimezone(VN_TZ)
     lines.append(f"Số liệu tính đến {as_of:%H:%M ngày %d/%m/%Y}.")
     if rep.synced_at is not None:

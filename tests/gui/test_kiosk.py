@@ -24,9 +24,9 @@ from onestop_desktop.gui.kiosk import (
     paint_a6,
     paint_thermal,
     print_ticket,
-    read_screen_setup,
 )
 from onestop_desktop.gui.queue_feed import QueueFeed
+from onestop_desktop.gui.screen import read_screen_setup
 from onestop_desktop.printing.ticket import qr_payload_for, ticket_pdf_a6, ticket_png
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.queue import LocalQueue

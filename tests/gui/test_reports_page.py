@@ -17,7 +17,10 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QFileDialog, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
+from onestop_desktop.domain.dossier import Rating
+from onestop_desktop.domain.text import fold
 from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.main_window import MainWindow
 from onestop_desktop.gui.models.report_model import (
@@ -33,10 +36,12 @@ from onestop_desktop.gui.pages.reports import ReportsPage
 from onestop_desktop.gui.tasks import TaskRunner
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.demo import generate_demo
+from onestop_desktop.services.ratings import rate
 from onestop_desktop.services.report_periods import PeriodKind
-from onestop_desktop.services.reports import build_report
+from onestop_desktop.services.reports import build_report, report_procedures, vn_pct
 from onestop_desktop.store.db import Database
-from tests.conftest import FixedClock, copy_db
+from onestop_desktop.store.models import DossierRow
+from tests.conftest import FixedClock, copy_db, vn
 from tests.gui.test_lookup_page import StallMeter
 
 log = logging.getLogger(__name__)
@@ -391,3 +396,133 @@ def test_gui_never_stalls_while_reports_run_over_20k_dossiers(
     assert page.result is not None
     assert page.result.report.total.received > 0
     assert worst < 0.100, f"the event loop stalled {worst * 1000:.1f} ms"
+
+
+# --------------------------------------------------------------------------- procedure filter
+
+
+def _rate_some(ws: Workstation) -> list[str]:
+    """Ratings of nine returned dossiers, recorded now (the default period: January 2026)."""
+    with ws.db.read() as s:
+        codes = list(
+            s.scalars(
+                select(DossierRow.code)
+                .where(DossierRow.status == "returned")
+                .order_by(DossierRow.code)
+                .limit(9)
+            )
+        )
+    assert len(codes) == 9
+    ratings = [Rating.VERY_SATISFIED] * 4 + [Rating.SATISFIED] * 3 + [Rating.DISSATISFIED] * 2
+    for code, rating in zip(codes, ratings, strict=True):
+        rate(ws, code, rating, "Phải chờ lâu" if rating is Rating.DISSATISFIED else None)
+    return codes
+
+
+def test_procedure_filter_matches_build_report_and_its_drill_down(
+    qtbot: QtBot, ctx: AppContext, demo_ws: Workstation
+) -> None:
+    _w, page = _window(qtbot, ctx)
+    combo = page.procedure_combo
+    assert combo.isEditable()
+    assert combo.itemData(0) is None
+    catalog = report_procedures(demo_ws)
+    assert combo.count() == len(catalog) + 1
+    # The busiest procedure of the quarter.
+    start, end = date(2025, 10, 1), date(2025, 12, 31)
+    with demo_ws.db.read() as s:
+        code = s.scalar(
+            select(DossierRow.procedure_code)
+            .where(DossierRow.received_at >= vn(2025, 10, 1))
+            .group_by(DossierRow.procedure_code)
+            .order_by(func.count().desc(), DossierRow.procedure_code)
+            .limit(1)
+        )
+    assert code is not None
+    name = next(n for c, n, _f in catalog if c == code)
+    # Typing part of the name without diacritics finds it (the completer's search text).
+    completer = combo.completer()
+    assert completer is not None
+    completer.setCompletionPrefix(fold(name)[:12])
+    found = [
+        completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())
+    ]
+    assert f"{code} — {name}" in found
+    assert completer.completionCount() < combo.count()
+    page.set_period(PeriodKind.QUARTER, date(2025, 11, 20))
+    page.select_procedure(code)
+    qtbot.waitUntil(lambda: page.result is not None and page.result.procedure == code)
+    _settle(qtbot, page)
+    assert combo.currentText() == f"{code} — {name}"
+    rep = build_report(demo_ws, start, end, unit_code="009", procedure_code=code)
+    assert page.result is not None
+    assert page.result.report.procedure_code == code
+    assert _values(page, _total_row(page)) == _expected(rep.to_json()["total"])
+    everything = build_report(demo_ws, start, end, unit_code="009").total.received
+    assert 0 < rep.total.received < everything
+    # The drill-down behind the procedure's total has exactly that many dossiers, all of it.
+    index = page.model.index(_total_row(page), COL["received"])
+    dialog = page.drill(index)
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000) as blocker:
+        pass
+    assert blocker.args == [rep.total.received]
+    dialog.close()
+    # Typed text that names nothing goes back to the chosen procedure; an empty text, to all.
+    combo.setEditText("không có thủ tục này")
+    page._on_procedure_text_done()
+    assert combo.currentData() == code
+    # Choosing a field lists its procedures only; one of another field falls back to all.
+    field = next(f for c, _n, f in catalog if c == code)
+    other = next(f for _c, _n, f in catalog if f != field)
+    page.field_combo.setCurrentIndex(page.field_combo.findData(other))
+    assert combo.currentData() is None
+    assert combo.count() == 1 + sum(1 for _c, _n, f in catalog if f == other)
+    qtbot.waitUntil(lambda: page.result is not None and page.result.field == other)
+    _settle(qtbot, page)
+    assert page.result is not None
+    assert page.result.procedure is None
+
+
+def test_page_shows_online_shares_and_satisfaction_of_the_json_report(
+    qtbot: QtBot, ctx: AppContext, demo_ws: Workstation
+) -> None:
+    _rate_some(demo_ws)
+    _w, page = _window(qtbot, ctx)
+    start, end = page.period()
+    data = build_report(demo_ws, start, end, unit_code="009").to_json()
+    total = data["total"]
+    assert (total["rated_very_satisfied"], total["rated_satisfied"]) == (4, 3)
+    assert (total["rated_dissatisfied"], total["rated"]) == (2, 9)
+    assert _values(page, _total_row(page)) == _expected(total)
+    shares = page.shares_label.text()
+    assert data["catalog"]
+    for share in data["catalog"]:
+        n = share["procedures"]
+        assert f"{share['online']}/{n} ({vn_pct(share['online_share'])})" in shares
+        assert f"{share['online_full']}/{n} ({vn_pct(share['online_full_share'])})" in shares
+    assert "một phần hoặc toàn trình" in shares
+    text = page.satisfaction_label.text()
+    for key, label in (
+        ("rated_very_satisfied", "Rất hài lòng"),
+        ("rated_satisfied", "Hài lòng"),
+        ("rated_dissatisfied", "Không hài lòng"),
+    ):
+        share = vn_pct(round(100 * total[key] / total["rated"], 2))
+        assert f"{label}: <b><a href='{key}'>{total[key]}</a></b> ({share})" in text
+    assert f"tỷ lệ hài lòng <b>{vn_pct(total['satisfaction_rate'])}</b>" in text
+    assert vn_pct(total["satisfaction_rate"]) == "77,78 %"
+    # Each count opens its dossiers.
+    dialog = page.drill_figure("rated_dissatisfied")
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000) as blocker:
+        pass
+    assert blocker.args == [2]
+    assert dialog.model.rowCount() == 2
+    dialog.close()
+    # Another month: nobody rated.
+    page.step_period(-1)
+    qtbot.waitUntil(lambda: page.result is not None and page.result.report.date_to.month == 12)
+    _settle(qtbot, page)
+    assert "chưa có đánh giá nào" in page.satisfaction_label.text()
+    assert page.drill_figure("rated_satisfied") is None

@@ -17,10 +17,13 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
+from onestop_desktop.domain.dossier import Rating
 from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.demo import generate_demo
+from onestop_desktop.services.ratings import rate
 from onestop_desktop.services.report_drill import report_dossiers
 from onestop_desktop.services.report_export import (
     DETAIL_COLUMNS,
@@ -38,7 +41,8 @@ from onestop_desktop.services.reports import (
     vn_int,
     vn_pct,
 )
-from tests.conftest import CliRunner
+from onestop_desktop.store.models import DossierRow
+from tests.conftest import CliRunner, FixedClock, vn
 
 # The ws fixture's clock: Monday 5 January 2026. The demo spreads dossiers over the year before.
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
@@ -261,13 +265,21 @@ def _check_drill(
     ws: Workstation, rep: Report, period: tuple[date, date], *, fields: bool = True
 ) -> int:
     checked = 0
+    proc = rep.procedure_code
     for figure in FIGURE_LABELS:
-        assert _drill_count(ws, period, figure, unit_code=rep.unit_code) == getattr(
-            rep.total, figure
-        ), figure
+        assert _drill_count(
+            ws, period, figure, unit_code=rep.unit_code, procedure_code=proc
+        ) == getattr(rep.total, figure), figure
         for unit in rep.units:
             want = getattr(unit.figures, figure)
-            got = _drill_count(ws, period, figure, unit_code=rep.unit_code, row_unit=unit.unit_code)
+            got = _drill_count(
+                ws,
+                period,
+                figure,
+                unit_code=rep.unit_code,
+                row_unit=unit.unit_code,
+                procedure_code=proc,
+            )
             assert got == want, (figure, unit.unit_code)
             checked += 1
             for field_name, f in unit.by_field.items() if fields else ():
@@ -278,18 +290,49 @@ def _check_drill(
                     unit_code=rep.unit_code,
                     row_unit=unit.unit_code,
                     procedure_field=field_name,
+                    procedure_code=proc,
                 )
                 assert got == getattr(f, figure), (figure, unit.unit_code, field_name)
     return checked
 
 
-def test_drill_down_counts_equal_the_report(ws: Workstation) -> None:
+def test_drill_down_counts_equal_the_report(ws: Workstation, clock: FixedClock) -> None:
     generate_demo(ws, 300, seed=3, days=200)
     period = (date(2025, 10, 1), date(2025, 11, 30))  # with carried-over and open dossiers
+    # Ratings of returned dossiers, recorded within the period (one rated again).
+    with ws.db.read() as s:
+        returned = s.scalars(
+            select(DossierRow.code)
+            .where(DossierRow.status == "returned", DossierRow.returned_at < vn(2025, 11, 20))
+            .order_by(DossierRow.code)
+        ).all()
+    assert len(returned) >= 12
+    now = clock.now
+    clock.now = vn(2025, 11, 20, 9)
+    for i, code in enumerate(returned[:12]):
+        rating = list(Rating)[i % 3]
+        rate(ws, code, rating, "Phải chờ lâu" if rating is Rating.DISSATISFIED else None)
+    rate(ws, returned[0], Rating.SATISFIED)
+    clock.now = now
     rep = build_report(ws, *period)
     assert rep.total.carried_over > 0
     assert rep.total.in_progress > 0
+    assert (rep.total.rated, rep.total.rated_satisfied) == (12, 5)
     assert _check_drill(ws, rep, period) == len(FIGURE_LABELS) * len(rep.units)
+    # One procedure (the report's procedure filter): every figure, every row.
+    with ws.db.read() as s:
+        busiest = s.scalar(
+            select(DossierRow.procedure_code)
+            .where(DossierRow.code.in_(returned[:12]))
+            .group_by(DossierRow.procedure_code)
+            .order_by(func.count().desc(), DossierRow.procedure_code)
+            .limit(1)
+        )
+    assert busiest is not None
+    one = build_report(ws, *period, procedure_code=busiest)
+    assert 0 < one.total.received < rep.total.received
+    assert one.total.rated > 0
+    _check_drill(ws, one, period)
     # A district with its wards, as the report's unit filter.
     district = build_report(ws, *period, unit_code="009")
     assert len(district.units) > 1

@@ -17,9 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from onestop_desktop.domain.dossier import Channel, Status
-from onestop_desktop.domain.errors import ValidationError
+from onestop_desktop.domain.dossier import (
+    RATING_LABELS,
+    Channel,
+    EventType,
+    Rating,
+    Status,
+    parse_rating,
+)
+from onestop_desktop.domain.errors import TransitionError, ValidationError
 from onestop_desktop.paths import data_file
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.dossiers import (
@@ -30,8 +38,10 @@ from onestop_desktop.services.dossiers import (
     reschedule,
 )
 from onestop_desktop.services.importer import import_dossiers
+from onestop_desktop.services.ratings import rate
 from onestop_desktop.services.reports import Figures, Report, build_report, format_report
 from onestop_desktop.store.db import Database
+from onestop_desktop.store.models import DossierRow, EventRow
 from tests.conftest import CliRunner, FixedClock, copy_db, vn
 
 WriteFile = Callable[[str, str], Path]
@@ -622,3 +632,99 @@ def test_utc_and_vietnam_instants_agree(ws: Workstation) -> None:
     assert code.endswith("-260301-1001")
     assert build_report(ws, date(2026, 2, 1), date(2026, 2, 28)).total.received == 0
     assert build_report(ws, date(2026, 3, 1), date(2026, 3, 31)).total.received_direct == 1
+
+
+# --------------------------------------------------------------------------- satisfaction
+
+
+def test_rating_values_are_defined_once_and_validated(ws: Workstation, clock: FixedClock) -> None:
+    assert [r.value for r in Rating] == ["very_satisfied", "satisfied", "dissatisfied"]
+    assert [RATING_LABELS[r] for r in Rating] == ["Rất hài lòng", "Hài lòng", "Không hài lòng"]
+    assert parse_rating("Không hài lòng") is Rating.DISSATISFIED
+    assert parse_rating(" SATISFIED ") is Rating.SATISFIED
+    assert parse_rating("unsatisfied") is Rating.DISSATISFIED  # an early name, still read
+    with pytest.raises(ValidationError):
+        parse_rating("excellent")
+    clock.now = vn(2026, 3, 20, 9)
+    b = Builder(ws)
+    code = b.add("X", vn(2026, 3, 2, 8), (R, vn(2026, 3, 3, 9)))
+    with pytest.raises(TransitionError):  # not returned yet
+        rate(ws, code, "satisfied")
+    advance(ws, code, Status.RETURNED, at=vn(2026, 3, 3, 10), collected_by="Người nhận")
+    with pytest.raises(ValidationError):  # dissatisfied needs a reason
+        rate(ws, code, Rating.DISSATISFIED, "  ")
+    with pytest.raises(ValidationError):
+        rate(ws, code, "5 sao")
+    rate(ws, code, "Không hài lòng", "Phải đi lại nhiều lần")
+    with ws.db.read() as s:
+        row = s.execute(
+            select(DossierRow.rating, DossierRow.rating_reason).where(DossierRow.code == code)
+        ).one()
+        payload = s.scalars(
+            select(EventRow.payload).where(EventRow.type == EventType.RATING_GIVEN.value)
+        ).one()
+    assert (row.rating, row.rating_reason) == ("dissatisfied", "Phải đi lại nhiều lần")
+    assert json.loads(payload) == {"rating": "dissatisfied", "reason": "Phải đi lại nhiều lần"}
+
+
+def test_satisfaction_figures_by_period_unit_and_procedure(
+    ws: Workstation, clock: FixedClock, run_cli: CliRunner
+) -> None:
+    b = Builder(ws)
+    clock.now = vn(2026, 3, 20, 9)
+
+    def returned(name: str, day: int, **kw: Any) -> str:
+        return b.add(
+            name,
+            vn(2026, 3, 2, 8),
+            (R, vn(2026, 3, day, 9)),
+            (Status.RETURNED, vn(2026, 3, day, 10)),
+            **kw,
+        )
+
+    a = [returned(f"A{i}", 3 + i) for i in range(5)]
+    bb = returned("B0", 4, office=OFFICE_B, procedure=TWENTY)
+    late = returned("L0", 5)
+    clock.now = vn(2026, 3, 20, 9)
+    rate(ws, a[0], "very_satisfied")
+    rate(ws, a[1], "very_satisfied")
+    rate(ws, a[2], "satisfied")
+    rate(ws, a[3], "satisfied")
+    rate(ws, a[3], "dissatisfied", "Thái độ")  # rated again: counted once, latest rating
+    rate(ws, bb, "satisfied")
+    clock.now = vn(2026, 4, 2, 9)
+    rate(ws, late, "very_satisfied")  # recorded in April: not March's
+    rep = build_report(ws, date(2026, 3, 1), date(2026, 3, 31))
+    t = rep.total
+    assert (t.rated_very_satisfied, t.rated_satisfied, t.rated_dissatisfied) == (2, 2, 1)
+    assert (t.rated, t.satisfaction_rate) == (5, 80.0)
+    data = rep.to_json()["total"]
+    assert (data["rated"], data["satisfaction_rate"]) == (5, 80.0)
+    by = {u.unit_code: u.figures for u in rep.units}
+    assert (by["00343"].rated_satisfied, by["00346"].rated_satisfied) == (1, 1)
+    assert rep.units[0].by_field["Hộ tịch"].rated == 4
+    one = build_report(ws, date(2026, 3, 1), date(2026, 3, 31), procedure_code=TWENTY).total
+    assert (one.rated, one.rated_satisfied) == (1, 1)
+    ward_b = build_report(ws, date(2026, 3, 1), date(2026, 3, 31), unit_code="00346").total
+    assert ward_b.rated == 1
+    april = build_report(ws, date(2026, 4, 1), date(2026, 4, 30)).total
+    assert (april.rated, april.rated_very_satisfied, april.satisfaction_rate) == (1, 1, 100.0)
+    # JSON round trip (the district server's answer), and a server without these figures.
+    assert Report.from_json(rep.to_json()).total == rep.total
+    old = rep.to_json()
+    for key in ("rated_very_satisfied", "rated_satisfied", "rated_dissatisfied"):
+        del old["total"][key]
+    assert Report.from_json(old).total.rated == 0
+    text = format_report(rep)
+    assert "Mức độ hài lòng: Rất hài lòng: 2 (40,00 %); Hài lòng: 2 (40,00 %)" in text
+    assert "Không hài lòng: 1 (20,00 %); tỷ lệ hài lòng: 80,00 % trên 5 lượt đánh giá." in text
+    # The CLI records a rating too.
+    code, out, err = run_cli("rate", a[4], "--rating", "satisfied")
+    assert (code, err) == (0, ""), err
+    assert "Hài lòng" in out
+    code, _out, err = run_cli("rate", a[4], "--rating", "dissatisfied")
+    assert code != 0
+    assert "lý do" in err
+    with ws.db.read() as s:
+        stored = s.scalar(select(DossierRow.rating).where(DossierRow.code == a[4]))
+    assert stored == "satisfied"

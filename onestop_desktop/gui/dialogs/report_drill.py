@@ -37,6 +37,7 @@ class DrillQuery:
     date_from: date
     date_to: date
     unit_code: str | None
+    procedure_code: str | None = None
 
 
 def load_drill_rows(ws: Any, query: DrillQuery, target: DrillTarget) -> list[Any]:
@@ -54,6 +55,7 @@ def load_drill_rows(ws: Any, query: DrillQuery, target: DrillTarget) -> list[Any
                     figure,
                     unit_code=query.unit_code,
                     procedure_field=target.field,
+                    procedure_code=query.procedure_code,
                     row_unit=row_unit,
                     limit=DRILL_LIMIT,
                 )

@@ -28,7 +28,17 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, QMargins, QModelIndex, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QDate,
+    QMargins,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -43,6 +53,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QDateEdit,
     QFileDialog,
     QGridLayout,
@@ -63,6 +74,8 @@ from PySide6.QtWidgets import (
 )
 
 from onestop_desktop.domain.calendar import VN_TZ
+from onestop_desktop.domain.catalog import HANDLING_LEVEL_LABELS, HandlingLevel
+from onestop_desktop.domain.text import fold
 from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.dialogs.print_preview import PrintPreviewDialog
 from onestop_desktop.gui.dialogs.report_drill import DrillQuery, ReportDrillDialog
@@ -90,13 +103,35 @@ from onestop_desktop.services.report_series import (
     report_scopes,
     weekly,
 )
-from onestop_desktop.services.reports import Report, build_report, vn_int, vn_pct
+from onestop_desktop.services.reports import (
+    FIGURE_LABELS,
+    RATING_FIGURES,
+    Figures,
+    Report,
+    build_report,
+    report_procedures,
+    vn_int,
+    vn_pct,
+)
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 150
 _START_DAY_KEY = "reports/startDay"
 _GROUP_HEIGHT = 26
+#: Role of the procedure combo's items holding the text typed search matches against.
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 10
+#: What the page loads once: units, fields, the catalog's ``(code, name, field)``.
+_Choices = tuple[list["ReportScope"], list[str], list[tuple[str, str, str]]]
+
+
+class _ProcedureCompleter(QCompleter):
+    """Matches the typed text against SEARCH_ROLE (code, name, folded name) but writes the
+    item's own text into the line edit."""
+
+    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:  # noqa: N802
+        """The item's display text."""
+        return str(index.data(Qt.ItemDataRole.DisplayRole) or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +142,7 @@ class ReportResult:
     points: list[DayPoint]
     scope: ReportScope
     field: str | None
+    procedure: str | None = None
 
 
 class GroupedHeader(QHeaderView):
@@ -542,6 +578,8 @@ class ReportsPage(QWidget):
         self.field_combo.addItem(self.tr("Tất cả lĩnh vực"), None)
         self.field_combo.setMinimumContentsLength(14)
         row2.addWidget(self.field_combo, 1)
+        row2.addWidget(QLabel(self.tr("Thủ tục:")))
+        row2.addWidget(self._build_procedure_combo(), 2)
         self.refresh_button = QPushButton(self.tr("Làm mới (F5)"))
         self.refresh_button.setObjectName("refreshButton")
         row2.addWidget(self.refresh_button)
@@ -560,6 +598,82 @@ class ReportsPage(QWidget):
         for b in (self.pdf_button, self.xlsx_button, self.csv_button, self.daily_button):
             row2.addWidget(b)
         return row2
+
+    def _build_procedure_combo(self) -> QComboBox:
+        """A combo of the catalog the clerk can type into: part of a code or name, with or
+        without diacritics, narrows the list."""
+        combo = QComboBox()
+        combo.setObjectName("procedureCombo")
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.setMinimumContentsLength(22)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMaxVisibleItems(20)
+        combo.setToolTip(self.tr("Gõ một phần mã hoặc tên thủ tục (có dấu hay không dấu)"))
+        edit = combo.lineEdit()
+        if edit is not None:  # an editable combo always has one
+            edit.setPlaceholderText(self.tr("Tất cả thủ tục"))
+        completer = _ProcedureCompleter(combo.model(), combo)
+        completer.setCompletionRole(SEARCH_ROLE)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(12)
+        popup = completer.popup()
+        if popup is not None:
+            popup.setMinimumWidth(460)  # whole procedure names, wider than the combo
+        combo.setCompleter(completer)
+        self.procedure_combo = combo
+        self._procedures: list[tuple[str, str, str]] = []
+        self._fill_procedures(None)
+        return combo
+
+    def _fill_procedures(self, field: str | None) -> None:
+        """The catalog's procedures (of one field, when chosen); keeps the choice if it stays."""
+        combo = self.procedure_combo
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        everything = self.tr("Tất cả thủ tục")
+        combo.addItem(everything, None)
+        combo.setItemData(0, f"{everything} {fold(everything)}", SEARCH_ROLE)
+        for code, name, proc_field in self._procedures:
+            if field is not None and proc_field != field:
+                continue
+            text = f"{code} — {name}"
+            combo.addItem(text, code)
+            index = combo.count() - 1
+            combo.setItemData(index, f"{text} {fold(text)}", SEARCH_ROLE)
+            combo.setItemData(index, f"{name}\n{proc_field}", Qt.ItemDataRole.ToolTipRole)
+        found = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(found, 0))
+        combo.blockSignals(False)
+        if current is not None and found < 0:
+            self._on_filter_changed()  # the chosen procedure is not in the new field
+
+    def select_procedure(self, code: str | None) -> None:
+        """Choose one procedure by its code (None: all procedures)."""
+        index = self.procedure_combo.findData(code) if code is not None else 0
+        if index < 0:
+            raise KeyError(code)
+        self.procedure_combo.setCurrentIndex(index)
+
+    def _on_procedure_text_done(self) -> None:
+        """Typed text that names no item: back to the chosen one (or to an exact code)."""
+        combo = self.procedure_combo
+        text = combo.currentText().strip()
+        if text == combo.itemText(combo.currentIndex()):
+            return
+        if not text:
+            combo.setCurrentIndex(0)
+            return
+        wanted = fold(text)
+        for i in range(1, combo.count()):
+            data = str(combo.itemData(i) or "")
+            if fold(data) == wanted or fold(combo.itemText(i)) == wanted:
+                combo.setCurrentIndex(i)
+                return
+        combo.setEditText(combo.itemText(combo.currentIndex()))
 
     def _build_table_page(self) -> QWidget:
         table_page = QWidget()
@@ -586,6 +700,21 @@ class ReportsPage(QWidget):
         self.summary_label.setObjectName("summaryLabel")
         self.summary_label.setWordWrap(True)
         table_layout.addWidget(self.summary_label)
+        self.shares_label = QLabel()
+        self.shares_label.setObjectName("onlineSharesLabel")
+        self.shares_label.setWordWrap(True)
+        self.shares_label.setTextFormat(Qt.TextFormat.RichText)
+        table_layout.addWidget(self.shares_label)
+        self.satisfaction_label = QLabel()
+        self.satisfaction_label.setObjectName("satisfactionLabel")
+        self.satisfaction_label.setWordWrap(True)
+        self.satisfaction_label.setTextFormat(Qt.TextFormat.RichText)
+        self.satisfaction_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.satisfaction_label.setToolTip(self.tr("Nhấp vào một số để xem các hồ sơ"))
+        table_layout.addWidget(self.satisfaction_label)
         self.definitions_button = QToolButton()
         self.definitions_button.setObjectName("definitionsButton")
         self.definitions_button.setCheckable(True)
@@ -632,7 +761,12 @@ class ReportsPage(QWidget):
         self.prev_button.clicked.connect(lambda: self.step_period(-1))
         self.next_button.clicked.connect(lambda: self.step_period(1))
         self.unit_combo.currentIndexChanged.connect(self._on_filter_changed)
-        self.field_combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.field_combo.currentIndexChanged.connect(self._on_field_changed)
+        self.procedure_combo.currentIndexChanged.connect(self._on_filter_changed)
+        procedure_edit = self.procedure_combo.lineEdit()
+        if procedure_edit is not None:
+            procedure_edit.editingFinished.connect(self._on_procedure_text_done)
+        self.satisfaction_label.linkActivated.connect(self.drill_figure)
         self.refresh_button.clicked.connect(self.run_query)
         self.table.doubleClicked.connect(self.drill)
         self.table.drill_requested.connect(self.drill)
@@ -748,15 +882,16 @@ class ReportsPage(QWidget):
         ws = self.ctx.ws
         start, end = self.period()
         field = self.field_combo.currentData() or None
+        procedure = self.procedure_combo.currentData() or None
 
         def job(cancel: threading.Event) -> ReportResult | None:
             if cancel.is_set():
                 return None
-            rep = build_report(ws, start, end, unit_code=scope.unit_code)
+            rep = build_report(ws, start, end, unit_code=scope.unit_code, procedure_code=procedure)
             points = daily_series(
                 ws, start, end, office_codes=scope.office_codes, procedure_field=field
             )
-            return ReportResult(rep, points, scope, field)
+            return ReportResult(rep, points, scope, field, procedure)
 
         def done(result: ReportResult | None) -> None:
             self._running -= 1
@@ -790,11 +925,57 @@ class ReportsPage(QWidget):
                 vn_int(total.withdrawn),
             )
         )
+        self.shares_label.setText(self._shares_html(rep))
+        self.satisfaction_label.setText(self._satisfaction_html(total))
         definitions = str(rep.to_json().get("definitions") or "")
         self.definitions_text.setPlainText(definitions.strip())
         self.charts.show_result(rep, result.points)
         self._set_result_actions(enabled=True)
         self.report_shown.emit(result)
+
+    def _shares_html(self, rep: Report) -> str:
+        """The catalog's online shares per handling level (Vietnamese number format)."""
+        lines = []
+        for share in rep.catalog:
+            try:
+                level = self.tr(HANDLING_LEVEL_LABELS[HandlingLevel(share.level)])
+            except ValueError:
+                level = share.level
+            whole = share.procedures
+            lines.append(
+                self.tr(
+                    "Thủ tục %s có dịch vụ công trực tuyến: <b>%s/%s (%s)</b> một phần hoặc "
+                    "toàn trình; <b>%s/%s (%s)</b> toàn trình"
+                )
+                % (
+                    level.lower(),
+                    vn_int(share.online),
+                    vn_int(whole),
+                    vn_pct(round(100 * share.online / whole, 2) if whole else None),
+                    vn_int(share.online_full),
+                    vn_int(whole),
+                    vn_pct(round(100 * share.online_full / whole, 2) if whole else None),
+                )
+            )
+        return "<br>".join(lines)
+
+    def _satisfaction_html(self, total: Figures) -> str:
+        """Ratings in the period: each count (a link to its dossiers), its share, the rate."""
+        if not total.rated:
+            return self.tr("Mức độ hài lòng: chưa có đánh giá nào trong kỳ.")
+        parts = []
+        for key in RATING_FIGURES:
+            value = int(getattr(total, key))
+            count = vn_int(value)
+            if value:
+                count = f"<a href='{key}'>{count}</a>"
+            share = vn_pct(round(100 * value / total.rated, 2))
+            parts.append(f"{self.tr(FIGURE_LABELS[key])}: <b>{count}</b> ({share})")
+        return self.tr("Mức độ hài lòng: %s · tỷ lệ hài lòng <b>%s</b> trên %s lượt đánh giá") % (
+            " · ".join(parts),
+            vn_pct(total.satisfaction_rate),
+            vn_int(total.rated),
+        )
 
     def _show_as_of(self, rep: Report) -> None:
         at = (rep.data_as_of or rep.as_of).astimezone(VN_TZ)
@@ -824,10 +1005,33 @@ class ReportsPage(QWidget):
         target = self.model.data(index, DRILL_ROLE)
         if not isinstance(target, DrillTarget) or target.value == 0:
             return None
-        rep = self.result.report
-        dialog = ReportDrillDialog(
-            self.ctx, DrillQuery(rep.date_from, rep.date_to, rep.unit_code), target, self
+        return self._open_drill(target)
+
+    def drill_figure(self, figure: str) -> ReportDrillDialog | None:
+        """Open the dossiers behind a figure of the table's total row (the satisfaction
+        counts under the table link here)."""
+        if self.result is None or not self.model.rowCount() or figure not in FIGURE_LABELS:
+            return None
+        total = self.model.row_at(self.model.rowCount() - 1)
+        value = int(getattr(total.figures, figure))
+        if value == 0:
+            return None
+        target = DrillTarget(
+            (figure,),
+            value,
+            total.row_units,
+            total.field,
+            total.label,
+            self.tr("Mức độ hài lòng — %s") % self.tr(FIGURE_LABELS[figure]),
         )
+        return self._open_drill(target)
+
+    def _open_drill(self, target: DrillTarget) -> ReportDrillDialog | None:
+        if self.result is None:
+            return None
+        rep = self.result.report
+        query = DrillQuery(rep.date_from, rep.date_to, rep.unit_code, rep.procedure_code)
+        dialog = ReportDrillDialog(self.ctx, query, target, self)
         dialog.dossier_requested.connect(self.dossier_requested)
         dialog.finished.connect(dialog.deleteLater)
         self.drill_dialog = dialog
@@ -949,6 +1153,10 @@ class ReportsPage(QWidget):
     def _on_filter_changed(self) -> None:
         self._debounce.start()
 
+    def _on_field_changed(self) -> None:
+        self._fill_procedures(self.field_combo.currentData() or None)
+        self._debounce.start()
+
     def _on_start_day_spin_value_changed(self, value: int) -> None:
         QSettings().setValue(_START_DAY_KEY, value)
         self._on_period_changed()
@@ -973,11 +1181,11 @@ class ReportsPage(QWidget):
     def _load_choices(self) -> None:
         ws = self.ctx.ws
 
-        def job(_cancel: threading.Event) -> tuple[list[ReportScope], list[str]]:
-            return report_scopes(ws), report_fields(ws)
+        def job(_cancel: threading.Event) -> _Choices:
+            return report_scopes(ws), report_fields(ws), report_procedures(ws)
 
-        def done(choices: tuple[list[ReportScope], list[str]]) -> None:
-            scopes, fields = choices
+        def done(choices: _Choices) -> None:
+            scopes, fields, procedures = choices
             self.unit_combo.blockSignals(True)
             self.field_combo.blockSignals(True)
             self._scopes = scopes
@@ -990,6 +1198,8 @@ class ReportsPage(QWidget):
                 self.field_combo.addItem(name, name)
             self.unit_combo.blockSignals(False)
             self.field_combo.blockSignals(False)
+            self._procedures = procedures
+            self._fill_procedures(self.field_combo.currentData() or None)
             self.run_query()
 
         self.ctx.runner.submit(job, on_done=done, on_error=self._on_job_error)
