@@ -337,6 +337,25 @@ class QueueCounter(QObject):
 
         return self._run(op, shown)
 
+    def issue(self, group_code: str, *, priority: bool) -> bool:
+        """Issue a ticket from the counter (a citizen the staff marks as priority: elderly,
+        disabled, pregnant — or an office without a kiosk)."""
+        if not self.is_ready or self.busy or not self.online:
+            return False
+
+        def op(b: QueueBackend) -> Ticket:
+            return b.issue(group_code, priority=priority)
+
+        def shown(t: Ticket) -> None:
+            mark = self.tr(" (ưu tiên)") if t.priority else ""
+            self.message.emit(
+                self.tr("Đã cấp số %s%s — %s; %d người chờ trước.")
+                % (t.number, mark, t.group_name, t.people_ahead or 0),
+                OK,
+            )
+
+        return self._run(op, shown)
+
     def recall(self) -> bool:
         """Announce the current ticket again."""
         return self._ticket_op("recall", lambda b, t, c: b.recall(t.id, c), keep=True)

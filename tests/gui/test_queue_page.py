@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from onestop_desktop.domain.calendar import VN_TZ
@@ -516,3 +516,20 @@ def test_walk_ins_are_uploaded_when_the_server_answers_again(
         finally:
             controller.stop()
             ctx.runner.wait()
+
+
+def test_staff_issue_a_priority_ticket_from_the_counter(
+    qtbot: QtBot, counter: QueueCounter, local: queue.LocalQueue
+) -> None:
+    local.issue("ho_tich")
+    page = _page(qtbot, counter)
+    qtbot.waitUntil(lambda: counter.is_ready and page.issue_button.isEnabled(), timeout=10_000)
+    dialog = page.open_issue()
+    assert dialog is not None
+    dialog.group_combo.setCurrentIndex(dialog.group_combo.findData("ho_tich"))
+    dialog.priority_check.setChecked(True)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: "Đã cấp số 1002 (ưu tiên)" in page.message_label.text(), timeout=10_000)
+    assert _ticket(local, "1002").priority
+    _press(qtbot, page, Key.Key_F5)
+    _shows(qtbot, page, "1002")  # the staff-marked priority ticket is called first

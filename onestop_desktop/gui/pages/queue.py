@@ -58,6 +58,7 @@ ACTION_KEYS: dict[str, str] = {
 }
 #: Opens the always-on-top counter bar (a window-wide shortcut of the main window).
 BAR_KEY = "Ctrl+Shift+B"
+ISSUE_KEY = "Ctrl+Shift+N"
 _MINUTE_REFRESH_MS = 30_000
 
 _STYLE = """
@@ -163,6 +164,41 @@ class TransferDialog(QDialog):
         return None, str(self.group_combo.currentData())
 
 
+class IssueDialog(QDialog):
+    """Cấp số at the counter: a group, and priority when the staff marks the citizen."""
+
+    def __init__(self, config: QueueConfig, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("issueDialog")
+        self.setWindowTitle(self.tr("Cấp số thứ tự"))
+        self.setMinimumWidth(400)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        form = QFormLayout()
+        self.group_combo = QComboBox()
+        for g in config.groups:
+            self.group_combo.addItem(f"{g.name} ({g.prefix})", g.code)
+        form.addRow(self.tr("Nhóm dịch vụ:"), self.group_combo)
+        self.priority_check = QCheckBox(
+            self.tr("Ưu tiên (người cao tuổi, người khuyết tật, phụ nữ mang thai)")
+        )
+        form.addRow("", self.priority_check)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Cấp số"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Hủy (Esc)"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.buttons = buttons
+
+    def choice(self) -> tuple[str, bool]:
+        """(group code, priority)."""
+        return str(self.group_combo.currentData()), self.priority_check.isChecked()
+
+
 class QueuePage(QWidget):
     """Hàng chờ: the counter's side of the office queue. ``bar_requested`` asks the window to
     show the counter bar."""
@@ -173,6 +209,7 @@ class QueuePage(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.transfer_dialog: TransferDialog | None = None
+        self.issue_dialog: IssueDialog | None = None
         self.group_checks: dict[str, QCheckBox] = {}
         self.setStyleSheet(_STYLE)
         self._build()
@@ -231,6 +268,14 @@ class QueuePage(QWidget):
         header.addWidget(self.counter_spin)
         header.addSpacing(12)
         header.addWidget(self.served_label, 1)
+        self.issue_button = QPushButton(self.tr("Cấp số… (%s)") % ISSUE_KEY)
+        self.issue_button.setObjectName("issueButton")
+        self.issue_button.setToolTip(
+            self.tr("Cấp số tại quầy, kể cả số ưu tiên do cán bộ xác nhận")
+        )
+        self.issue_button.clicked.connect(self.open_issue)
+        self.issue_button.setShortcut(QKeySequence(ISSUE_KEY))
+        header.addWidget(self.issue_button)
         header.addWidget(self.bar_button)
         root.addLayout(header)
         root.addWidget(self._build_banner())
@@ -458,6 +503,21 @@ class QueuePage(QWidget):
         """The counter number was edited."""
         if self.controller.counter is not None:
             self.controller.set_counter(self.counter_spin.value())
+
+    def open_issue(self) -> IssueDialog | None:
+        """Ask for a group (and priority) and issue a ticket from the counter."""
+        config = self.controller.config
+        if config is None or not self.controller.is_ready:
+            return None
+        dialog = IssueDialog(config, self)
+        self.issue_dialog = dialog
+        dialog.accepted.connect(lambda: self._issue(dialog))
+        dialog.open()
+        return dialog
+
+    def _issue(self, dialog: IssueDialog) -> None:
+        group, priority = dialog.choice()
+        self.controller.issue(group, priority=priority)
 
     def open_transfer(self) -> TransferDialog | None:
         """F9: choose where the current ticket goes."""
