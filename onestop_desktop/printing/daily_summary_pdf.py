@@ -1,5 +1,5 @@
-"""The supervisor's daily summary (A4 portrait): the day's figures, the dossiers due today, due
-on the next working day and overdue, the ratings recorded that day, the queue, a sign-off.
+"""The supervisor's daily summary (A4 portrait): the day's figures, the queue's, the dossiers due
+today, due on the next working day and overdue, the ratings recorded that day, a sign-off.
 
 Plain, already formatted data in (filled by services/daily_summary.py), PDF bytes out.
 """
@@ -16,7 +16,13 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, CondPageBreak, Flowable, Paragraph, Spacer
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Paragraph,
+    Spacer,
+)
 
 from onestop_desktop.printing import common as c
 from onestop_desktop.printing import fonts
@@ -30,6 +36,8 @@ MARGINS = (c.MARGIN_TOP, c.MARGIN_RIGHT, c.MARGIN_BOTTOM, c.MARGIN_LEFT)
 LIST_COLUMNS = (8.0, 45.0, 31.0, 43.0, 19.0, 19.0)
 #: Ratings: TT, code, applicant, rating, reason (mm).
 RATING_COLUMNS = (8.0, 45.0, 31.0, 25.0, 56.0)
+#: Queue: group or counter, then seven figures (mm; sum = 165 = WIDTH).
+QUEUE_COLUMNS = (39.0, 18.0, 18.0, 18.0, 18.0, 18.0, 18.0, 18.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,16 @@ class FigureGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A row of the queue table: ``kind`` is ``section`` (a sub-heading spanning the table,
+    no values), ``row`` or ``total``; ``values`` follow ``DailySummaryInfo.queue_heads``."""
+
+    kind: str
+    label: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DailySummaryInfo:
     """Everything the daily summary prints."""
 
@@ -83,7 +101,9 @@ class DailySummaryInfo:
     lists: tuple[SummaryList, ...]
     ratings: tuple[SummaryRating, ...] = ()
     rating_summary: str = ""
-    queue: str = "Chưa có dữ liệu hàng chờ."
+    queue: str = "Chưa có dữ liệu hàng chờ."  # the day's queue in a sentence or two
+    queue_heads: tuple[str, ...] = ()  # the seven figures' column heads
+    queue_rows: tuple[QueueRow, ...] = ()  # per group and per counter; empty: no table
     notes: tuple[str, ...] = field(default_factory=tuple)  # figures' definitions, data as of
 
 
@@ -241,6 +261,39 @@ def _ratings(info: DailySummaryInfo, number: int) -> list[Flowable]:
     return out
 
 
+def _queue(info: DailySummaryInfo, number: int) -> list[Flowable]:
+    cell, _center, head, section = _styles()
+    out: list[Flowable] = [
+        c.para(f"{number}. Hàng chờ", section),
+        c.para(c.esc(info.queue), cell),
+    ]
+    if not info.queue_rows:
+        return out
+    out.append(Spacer(1, 1.5 * mm))
+    rows: list[list[object]] = [
+        [c.para("Nhóm dịch vụ / quầy", head), *(c.para(h, head) for h in info.queue_heads)]
+    ]
+    extra: list[tuple[object, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.93, 0.93)),
+        *_PLAIN_STYLE,
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+    ]
+    for r in info.queue_rows:
+        i = len(rows)
+        if r.kind == "section":
+            rows.append([c.para(f"<i>{c.esc(r.label)}</i>", cell)] + [""] * len(info.queue_heads))
+            extra += [
+                ("SPAN", (0, i), (-1, i)),
+                ("BACKGROUND", (0, i), (-1, i), colors.Color(0.97, 0.97, 0.97)),
+            ]
+            continue
+        rows.append([_cell(r.label, QUEUE_COLUMNS[0], cell), *r.values])
+        if r.kind == "total":
+            extra.append(("FONTNAME", (0, i), (-1, i), fonts.BOLD))
+    out.append(c.grid_table(rows, [w * mm for w in QUEUE_COLUMNS], extra=extra))
+    return out
+
+
 def daily_summary(info: DailySummaryInfo) -> bytes:
     """Render the daily summary."""
     st = c.styles()
@@ -255,21 +308,20 @@ def daily_summary(info: DailySummaryInfo) -> bytes:
     ]
     for note in info.notes:
         story.append(Paragraph(f"<i>{c.esc(note)}</i>", cell))
-    for i, lst in enumerate(info.lists, start=2):
+    # The queue is part of the day's figures: right after them, on the first page.
+    story += _queue(info, 2)
+    for i, lst in enumerate(info.lists, start=3):
         story += _list_table(SummaryList(f"{i}. {lst.title}", lst.rows, lst.total, lst.empty))
-    n = len(info.lists) + 2
-    story += _ratings(info, n)
-    story += [
-        c.para(f"{n + 1}. Hàng chờ", section),
-        c.para(c.esc(info.queue), cell),
+    story += _ratings(info, len(info.lists) + 3)
+    story.append(
         c.signatures(
             [
                 ("NGƯỜI LẬP", "(Ký, ghi rõ họ tên)", ""),
                 ("LÃNH ĐẠO", "(Ký, ghi rõ họ tên)", ""),
             ],
             space=18 * mm,
-        ),
-    ]
+        )
+    )
     issued = c.local(info.issued_at)
     printed = f"{issued:%H:%M} {c.fmt_date(issued)}"
     page_w = c.PAGE_WIDTH
@@ -297,6 +349,7 @@ def daily_summary(info: DailySummaryInfo) -> bytes:
 __all__ = [
     "DailySummaryInfo",
     "FigureGroup",
+    "QueueRow",
     "SummaryDossier",
     "SummaryList",
     "SummaryRating",

@@ -10,7 +10,9 @@ and not waiting for a supplement (their clock is stopped):
 - overdue: it fell before the day.
 
 Each with its code, applicant, procedure and the clerk who received it (the user of the
-dossier's creation event). Ratings: the ``rating.given`` events recorded that day.
+dossier's creation event). Ratings: the ``rating.given`` events recorded that day. Queue: the
+office's tickets of the day in the local ``queue_tickets`` (services.queue.stats), in total, per
+service group and per counter.
 """
 
 from __future__ import annotations
@@ -29,13 +31,22 @@ from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.printing.daily_summary_pdf import (
     DailySummaryInfo,
     FigureGroup,
+    QueueRow,
     SummaryDossier,
     SummaryList,
     SummaryRating,
     daily_summary,
 )
+from onestop_desktop.services import queue as queue_service
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.printing import _agency
+from onestop_desktop.services.queue import QueueStats
+from onestop_desktop.services.report_series import (
+    QUEUE_HEADS,
+    counter_label,
+    queue_sentence,
+    queue_values,
+)
 from onestop_desktop.services.reports import (
     Figures,
     figure_columns,
@@ -250,6 +261,7 @@ def summary_info(ws: Workstation, day: date) -> DailySummaryInfo:
             day,
         )
         ratings, counts = _ratings(s, start, end, office)
+        queue = queue_service.stats(s, office_codes=[office], date_from=day, date_to=day)
         as_of = ws.now()
     rated = sum(counts.values())
     rating_summary = (
@@ -302,9 +314,25 @@ def summary_info(ws: Workstation, day: date) -> DailySummaryInfo:
         lists=lists,
         ratings=tuple(ratings),
         rating_summary=rating_summary,
-        queue=QUEUE_NONE,
+        queue=queue_sentence(queue.total) if queue.total.tickets else QUEUE_NONE,
+        queue_heads=QUEUE_HEADS,
+        queue_rows=queue_table(queue),
         notes=notes,
     )
+
+
+def queue_table(stats: QueueStats) -> tuple[QueueRow, ...]:
+    """The queue table's rows: per service group, per counter (tickets called there), total;
+    none when no ticket was issued."""
+    if not stats.total.tickets:
+        return ()
+    rows = [QueueRow("section", "Theo nhóm dịch vụ")]
+    rows += [QueueRow("row", f.key, queue_values(f)) for f in stats.by_group]
+    if stats.by_counter:
+        rows.append(QueueRow("section", "Theo quầy (phiếu đã gọi tại quầy)"))
+        rows += [QueueRow("row", counter_label(f.key), queue_values(f)) for f in stats.by_counter]
+    rows.append(QueueRow("total", "Tổng cộng", queue_values(stats.total)))
+    return tuple(rows)
 
 
 _WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
@@ -319,4 +347,4 @@ def render_daily_summary(ws: Workstation, day: date) -> bytes:
     return daily_summary(summary_info(ws, day))
 
 
-__all__ = ["QUEUE_NONE", "office_figures", "render_daily_summary", "summary_info"]
+__all__ = ["QUEUE_NONE", "office_figures", "queue_table", "render_daily_summary", "summary_info"]

@@ -4,7 +4,8 @@ Rows: a subtotal per level (district-level offices, all wards… when the report
 units), a subtotal per unit, a row per field under it, and the grand total. PDF numbers are in
 Vietnamese format (4.716; 54,36 %); the .xlsx holds real numbers (percentages as fractions with
 a percent format); the CSV is UTF-8 with a BOM (Excel on Windows), plain numbers with a
-decimal point.
+decimal point. Satisfaction (the citizens' ratings recorded in the period) is a line under
+the PDF's table, and columns of its own in the .xlsx and the CSV.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from onestop_desktop.domain.catalog import HANDLING_LEVEL_LABELS, HandlingLevel
 from onestop_desktop.errors import EnvironmentFault
 from onestop_desktop.printing.model import Agency
 from onestop_desktop.printing.report_pdf import ReportRow, ReportSheet, report_pdf
-from onestop_desktop.services.reports import Figures, Report, UnitReport, vn_int, vn_pct
+from onestop_desktop.services.reports import (
+    FIGURE_LABELS,
+    RATING_FIGURES,
+    Figures,
+    Report,
+    UnitReport,
+    satisfaction_text,
+    vn_int,
+    vn_pct,
+)
 
 #: Unit levels, in the order the report lists them, and their labels.
 LEVEL_LABELS: dict[str, str] = {
@@ -67,6 +77,11 @@ RATE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Tỷ lệ đúng hạn", "on_time_rate"),
     ("Tỷ lệ trực tuyến", "online_share"),
 )
+#: Satisfaction columns after the rates: the three rating counts, then the rate (a percent).
+RATING_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (FIGURE_LABELS[key], key) for key in RATING_FIGURES
+)
+SATISFACTION_RATE_COLUMN: tuple[str, str] = ("Tỷ lệ hài lòng", "satisfaction_rate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +145,8 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 def summary_lines(rep: Report) -> list[str]:
-    """Rates and the catalog's online shares, in words (Vietnamese number format)."""
+    """Rates, the catalog's online shares and satisfaction, in words (Vietnamese number
+    format; ``<b>`` marks for the PDF)."""
     t = rep.total
     out = [
         f"Tỷ lệ giải quyết đúng hạn (trước hạn và đúng hạn): <b>{vn_pct(t.on_time_rate)}</b>; "
@@ -150,6 +166,7 @@ def summary_lines(rep: Report) -> list[str]:
             f"{vn_int(cs.online_full)}/{vn_int(cs.procedures)} "
             f"({vn_pct(_pct(cs.online_full, cs.procedures))}) toàn trình."
         )
+    out.append(f"Mức độ hài lòng: {satisfaction_text(t)}")
     return out
 
 
@@ -242,7 +259,9 @@ def export_report_xlsx(rep: Report, path: Path) -> None:
     ws = wb.active
     assert ws is not None  # noqa: S101 - a new workbook always has a sheet
     ws.title = "Biểu II.06a"
-    ncols = 3 + len(DETAIL_COLUMNS) + len(RATE_COLUMNS)
+    rates_at = 4 + len(DETAIL_COLUMNS)  # first rate column
+    ratings_at = rates_at + len(RATE_COLUMNS)  # first satisfaction column
+    ncols = ratings_at + len(RATING_COLUMNS)  # the satisfaction rate is the last column
     last = get_column_letter(ncols)
     bold = Font(bold=True)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -265,7 +284,8 @@ def export_report_xlsx(rep: Report, path: Path) -> None:
         ("Số hồ sơ đã giải quyết", 9, 12),
         ("Số hồ sơ đang giải quyết", 13, 15),
         ("Từ chối, rút", 16, 17),
-        ("Tỷ lệ", 18, 19),
+        ("Tỷ lệ", rates_at, ratings_at - 1),
+        ("Đánh giá của người dân", ratings_at, ncols),
     ]
     for text, c1, c2 in groups:
         ws.cell(head_row, c1, text)
@@ -273,7 +293,8 @@ def export_report_xlsx(rep: Report, path: Path) -> None:
             ws.merge_cells(start_row=head_row, start_column=c1, end_row=sub_row, end_column=c2)
         else:
             ws.merge_cells(start_row=head_row, start_column=c1, end_row=head_row, end_column=c2)
-    for i, (label, _key) in enumerate((*DETAIL_COLUMNS, *RATE_COLUMNS), start=4):
+    heads = (*DETAIL_COLUMNS, *RATE_COLUMNS, *RATING_COLUMNS, SATISFACTION_RATE_COLUMN)
+    for i, (label, _key) in enumerate(heads, start=4):
         ws.cell(sub_row, i, label)
     fill = PatternFill("solid", fgColor="E8E8E8")
     for row in ws.iter_rows(min_row=head_row, max_row=sub_row, max_col=ncols):
@@ -293,10 +314,15 @@ def export_report_xlsx(rep: Report, path: Path) -> None:
         ws.cell(r, 3, label)
         for i, (_label, key) in enumerate(DETAIL_COLUMNS, start=4):
             ws.cell(r, i, int(getattr(line.figures, key))).number_format = "#,##0"
-        for i, (_label, key) in enumerate(RATE_COLUMNS, start=4 + len(DETAIL_COLUMNS)):
+        for i, (_label, key) in enumerate(RATE_COLUMNS, start=rates_at):
             value = getattr(line.figures, key)
             cell = ws.cell(r, i, None if value is None else round(value / 100, 4))
             cell.number_format = "0.00%"
+        for i, (_label, key) in enumerate(RATING_COLUMNS, start=ratings_at):
+            ws.cell(r, i, int(getattr(line.figures, key))).number_format = "#,##0"
+        rate = line.figures.satisfaction_rate
+        cell = ws.cell(r, ncols, None if rate is None else round(rate / 100, 4))
+        cell.number_format = "0.00%"
         for cell in ws[r][:ncols]:
             cell.border = box
             if line.kind != "field":
@@ -336,17 +362,22 @@ def csv_rows(rep: Report) -> list[list[str | int | float]]:
         "Cấp",
         *(label for label, _ in DETAIL_COLUMNS),
         *(f"{label} (%)" for label, _ in RATE_COLUMNS),
+        *(label for label, _ in RATING_COLUMNS),
+        f"{SATISFACTION_RATE_COLUMN[0]} (%)",
     ]
     out = [header]
 
     def row(code: str, name: str, level: str, f: Figures) -> list[str | int | float]:
         rates = [getattr(f, key) for _, key in RATE_COLUMNS]
+        satisfaction = f.satisfaction_rate
         return [
             code,
             name,
             level,
             *(int(getattr(f, key)) for _, key in DETAIL_COLUMNS),
             *("" if v is None else v for v in rates),
+            *(int(getattr(f, key)) for _, key in RATING_COLUMNS),
+            "" if satisfaction is None else satisfaction,
         ]
 
     for u in rep.units:
@@ -367,6 +398,8 @@ def export_report_csv(rep: Report, path: Path) -> None:
 __all__ = [
     "DEFINITIONS",
     "LEVEL_LABELS",
+    "RATING_COLUMNS",
+    "SATISFACTION_RATE_COLUMN",
     "Line",
     "export_report_csv",
     "export_report_pdf",

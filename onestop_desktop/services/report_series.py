@@ -1,5 +1,6 @@
 """What the Báo cáo page needs besides the periodic report: the units one can report on, the
-fields of the catalog, and time series for the charts (per local day, summed into weeks).
+fields of the catalog, time series for the charts (per local day, summed into weeks), and the
+queue's figures (issue #5) over the report's period, formatted the Vietnamese way.
 
 Instants are stored in UTC (naive text on SQLite), so a day is grouped on the Vietnam local date:
 ``date(received_at, '+7 hours')`` on SQLite and ``timezone('Asia/Ho_Chi_Minh', …)`` on
@@ -21,8 +22,10 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.dossier import Resolution
+from onestop_desktop.services import queue
 from onestop_desktop.services.context import Workstation
-from onestop_desktop.services.reports import period_bounds
+from onestop_desktop.services.queue import QueueFigures, QueueStats
+from onestop_desktop.services.reports import period_bounds, vn_int
 from onestop_desktop.store.models import AdminUnitRow, DossierRow, OfficeRow, ProcedureRow
 
 VN_OFFSET = "+7 hours"
@@ -155,8 +158,13 @@ def daily_series(
     *,
     office_codes: Sequence[str] | None = None,
     procedure_field: str | None = None,
+    procedure_code: str | None = None,
 ) -> list[DayPoint]:
-    """Received and resolved per local day of ``[date_from, date_to]``, every day listed."""
+    """Received and resolved per local day of ``[date_from, date_to]``, every day listed.
+
+    Filters as the report's: the offices, the procedures of one field, one procedure (both
+    filters apply together, as on the page).
+    """
     start, end = period_bounds(date_from, date_to)
     d = DossierRow
     scope: list[ColumnElement[bool]] = []
@@ -171,6 +179,8 @@ def daily_series(
                 select(ProcedureRow.code).where(ProcedureRow.field == procedure_field)
             )
             scope.append(d.procedure_code.in_(list(codes)))
+        if procedure_code is not None:
+            scope.append(d.procedure_code == procedure_code)
         day = _local_day(s, d.received_at)
         for value, n in s.execute(
             select(day, func.count())
@@ -218,3 +228,76 @@ def monthly(points: Iterable[DayPoint]) -> list[DayPoint]:
         m[1] += p.resolved
         m[2] += p.resolved_in_time
     return [DayPoint(k, *v) for k, v in sorted(months.items())]
+
+
+# --------------------------------------------------------------------------- queue figures
+
+#: The queue's figures as the report page and the daily summary print them (column heads).
+QUEUE_HEADS: tuple[str, ...] = (
+    "Số phiếu",
+    "Đã phục vụ",
+    "Vắng mặt",
+    "Chờ trung bình",
+    "Chờ lâu nhất",
+    "Phục vụ trung bình",
+    "Hồ sơ từ phiếu",
+)
+
+
+def queue_stats(
+    ws: Workstation,
+    date_from: date,
+    date_to: date,
+    *,
+    office_codes: Sequence[str] | None = None,
+) -> QueueStats:
+    """The queue's statistics of the offices (None: every office this database holds) over
+    ``[date_from, date_to]`` (tickets by their business day), from the local ``queue_tickets``
+    (a workstation's own queue, or the server's as the counter page mirrored it)."""
+    with ws.db.read() as s:
+        return queue.stats(s, office_codes=office_codes, date_from=date_from, date_to=date_to)
+
+
+def vn_minutes(seconds: float | None) -> str:
+    """A duration in whole minutes: 750 → ``13 phút``; under half a minute ``< 1 phút``;
+    None (nothing measured) → ``—``."""
+    if seconds is None:
+        return "—"
+    minutes = int(seconds / 60 + 0.5)
+    return f"{vn_int(minutes)} phút" if minutes else "< 1 phút"
+
+
+def queue_values(f: QueueFigures) -> tuple[str, ...]:
+    """The figures of :data:`QUEUE_HEADS`, formatted (``4.716``, ``12 phút``)."""
+    return (
+        vn_int(f.tickets),
+        vn_int(f.served),
+        vn_int(f.no_shows),
+        vn_minutes(f.avg_wait_s),
+        vn_minutes(f.max_wait_s),
+        vn_minutes(f.avg_service_s),
+        vn_int(f.linked_dossiers),
+    )
+
+
+def queue_sentence(f: QueueFigures, *, period: str = "trong ngày") -> str:
+    """The queue in words: tickets, served, no-shows, still waiting, the waits and service."""
+    if not f.tickets:
+        return f"Không có phiếu xếp hàng nào {period}."
+    text = (
+        f"Đã phát {vn_int(f.tickets)} phiếu; đã phục vụ {vn_int(f.served)}; "
+        f"vắng mặt {vn_int(f.no_shows)}"
+    )
+    if f.waiting:
+        text += f"; còn chờ {vn_int(f.waiting)}"
+    text += (
+        f". Thời gian chờ trung bình {vn_minutes(f.avg_wait_s)}, lâu nhất "
+        f"{vn_minutes(f.max_wait_s)}; thời gian phục vụ trung bình {vn_minutes(f.avg_service_s)}. "
+        f"Hồ sơ tiếp nhận từ phiếu: {vn_int(f.linked_dossiers)}."
+    )
+    return text
+
+
+def counter_label(key: str) -> str:
+    """A counter's row label (``Quầy 3``)."""
+    return f"Quầy {key}"

@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from onestop_desktop.domain.dossier import TRANSITIONS, DocumentItem, Status
+from onestop_desktop.domain.dossier import TRANSITIONS, DocumentItem, Rating, Status
 from onestop_desktop.gui.context import AppContext
 from onestop_desktop.gui.dialogs.print_preview import PrintPreviewDialog
+from onestop_desktop.gui.dialogs.rating import RatingDialog
 from onestop_desktop.gui.main_window import MainWindow
 from onestop_desktop.gui.pages.detail import (
     ConfirmDialog,
@@ -205,6 +206,7 @@ def test_buttons_follow_the_state_machine_and_tooltips_name_the_shortcuts(
         "supplementReceived": False,
         "resolve": Status.RESOLVED in allowed,
         "returnResult": Status.RETURNED in allowed,
+        "rate": False,  # only a returned dossier is rated
         "refuse": Status.REFUSED in allowed,
         "reschedule": False,  # not late
         "withdraw": Status.WITHDRAWN in allowed,
@@ -433,3 +435,69 @@ def test_errors_reach_the_clerk_in_vietnamese(
     box = h.dialog(QMessageBox)
     assert "Không thể chuyển hồ sơ" in box.text()
     assert h.button("edit").isEnabled()  # the page is usable again
+
+
+def _returned(ws: Workstation) -> str:
+    code = _receive(ws)
+    advance(ws, code, Status.RESOLVED)
+    advance(ws, code, Status.RETURNED, collected_by="Nguyễn Thị Hoa")
+    return code
+
+
+def test_rating_a_returned_dossier_needs_a_reason_when_dissatisfied(
+    ws: Workstation, db_path: Path, harness_for: Callable[[str], Harness]
+) -> None:
+    h = harness_for(_returned(ws))
+    assert not h.detail.value_labels["rating"].isVisibleTo(h.detail)  # not rated yet
+    assert "(Shift+F7)" in h.button("rate").toolTip()
+    dialog = h.click("rate", RatingDialog)
+    assert [b.text() for b in dialog.choices.values()] == [
+        "&1. Rất hài lòng",
+        "&2. Hài lòng",
+        "&3. Không hài lòng",
+    ]
+    h.confirm(dialog)  # nothing chosen
+    assert dialog.error_label.text() == "Chọn một mức đánh giá."
+    dialog.choose(Rating.DISSATISFIED)
+    assert dialog.reason_label.text() == "Lý do (bắt buộc):"
+    h.confirm(dialog)  # no reason
+    assert dialog.isVisible()
+    assert "Lý do" in dialog.error_label.text()
+    assert dialog.error_label.text().startswith("Phải ghi lý do khi người dân không hài lòng")
+    type_text(dialog.reason_edit, "Phải đi lại hai lần")
+    h.confirm(dialog)
+    h.qtbot.waitUntil(
+        lambda: h.detail.detail is not None and h.detail.rating_of(h.detail.detail) is not None,
+        timeout=10_000,
+    )
+    h.idle()
+    label = h.detail.value_labels["rating"]
+    assert label.isVisibleTo(h.detail)
+    assert label.text() == "Không hài lòng — lý do: Phải đi lại hai lần"
+    last = h.detail.timeline.rowCount() - 1
+    assert (
+        _cell(h.detail.timeline, last, 3) == "Đánh giá: Không hài lòng. Lý do: Phải đi lại hai lần"
+    )
+    assert not h.button("rate").isEnabled()  # rated once
+    ratings = [p for t, p in _events(db_path) if t == "rating.given"]
+    assert ratings == [{"rating": "dissatisfied", "reason": "Phải đi lại hai lần"}]
+
+
+def test_a_rating_is_shown_by_its_label_and_satisfied_needs_no_reason(
+    ws: Workstation, db_path: Path, harness_for: Callable[[str], Harness]
+) -> None:
+    code = _returned(ws)
+    h = harness_for(code)
+    dialog = h.click("rate", RatingDialog)
+    dialog.choose(Rating.VERY_SATISFIED)
+    assert dialog.reason_label.text() == "Lý do:"
+    h.qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    h.qtbot.waitUntil(lambda: not h.button("rate").isEnabled() and not h.detail._busy)
+    h.qtbot.waitUntil(lambda: h.detail.value_labels["rating"].text() == "Rất hài lòng")
+    last = h.detail.timeline.rowCount() - 1
+    assert _cell(h.detail.timeline, last, 3) == "Đánh giá: Rất hài lòng"
+    assert [p for t, p in _events(db_path) if t == "rating.given"] == [{"rating": "very_satisfied"}]
+    # A dossier not yet returned cannot be rated.
+    h.open(_receive(ws))
+    assert not h.button("rate").isEnabled()
+    assert h.detail.value_labels["rating"].text() == ""

@@ -36,12 +36,14 @@ from onestop_desktop.gui.pages.reports import ReportsPage
 from onestop_desktop.gui.tasks import TaskRunner
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.demo import generate_demo
+from onestop_desktop.services.dossiers import IntakeRequest, intake
+from onestop_desktop.services.queue import LocalQueue
 from onestop_desktop.services.ratings import rate
 from onestop_desktop.services.report_periods import PeriodKind
 from onestop_desktop.services.reports import build_report, report_procedures, vn_pct
 from onestop_desktop.store.db import Database
-from onestop_desktop.store.models import DossierRow
-from tests.conftest import FixedClock, copy_db, vn
+from onestop_desktop.store.models import DossierRow, OfficeRow
+from tests.conftest import TEMPLATE_OFFICE, FixedClock, copy_db, vn
 from tests.gui.test_lookup_page import StallMeter
 
 log = logging.getLogger(__name__)
@@ -460,6 +462,13 @@ def test_procedure_filter_matches_build_report_and_its_drill_down(
     assert _values(page, _total_row(page)) == _expected(rep.to_json()["total"])
     everything = build_report(demo_ws, start, end, unit_code="009").total.received
     assert 0 < rep.total.received < everything
+    # The charts follow the procedure, too: the bars add up to the procedure's receipts.
+    series = page.charts.chart_views()[0].chart().series()[0]
+    assert isinstance(series, QBarSeries)
+    received = series.barSets()[0]
+    bars = sum(received.at(i) for i in range(received.count()))
+    assert bars == sum(p.received for p in page.result.points) == rep.total.received_in_period
+    assert rep.total.received_in_period < build_report(demo_ws, start, end).total.received
     # The drill-down behind the procedure's total has exactly that many dossiers, all of it.
     index = page.model.index(_total_row(page), COL["received"])
     dialog = page.drill(index)
@@ -526,3 +535,73 @@ def test_page_shows_online_shares_and_satisfaction_of_the_json_report(
     _settle(qtbot, page)
     assert "chưa có đánh giá nào" in page.satisfaction_label.text()
     assert page.drill_figure("rated_satisfied") is None
+
+
+def test_page_shows_the_queue_of_the_period(
+    qtbot: QtBot, ctx: AppContext, ws: Workstation, clock: FixedClock
+) -> None:
+    """Three tickets of the workstation's office in January 2026, one in December: the block
+    shows January's (tickets, served, no-shows, average wait and service, per group)."""
+    q = LocalQueue(ws.db, TEMPLATE_OFFICE, clock=clock, clerk="tester")
+    clock.now = vn(2025, 12, 30, 8)
+    q.issue("ho_tich")  # the month before
+    clock.now = vn(2026, 1, 2, 8)
+    a = q.issue("ho_tich")
+    b = q.issue("chung_thuc")
+    clock.now = vn(2026, 1, 2, 8, 6)
+    q.call_next(1, groups=["ho_tich"])  # waited 6 min
+    clock.now = vn(2026, 1, 2, 8, 16)
+    q.finish(a.id, 1)  # served in 10 min
+    clock.now = vn(2026, 1, 2, 8, 20)
+    q.call_next(2, groups=["chung_thuc"])  # waited 20 min
+    q.skip(b.id, 2)
+    clock.now = vn(2026, 1, 2, 9)
+    q.issue("ho_tich")  # still waiting
+    clock.now = vn(2026, 1, 5, 8)
+    with ws.db.read() as s:  # a ward office with a dossier (a scope) but no tickets
+        ward_office = s.scalar(select(OfficeRow.code).where(OfficeRow.unit_code == "00346"))
+    assert ward_office is not None
+    intake(
+        ws,
+        IntakeRequest(
+            procedure_code="1.004873", applicant_name="Lê Văn Phường", office_code=ward_office
+        ),
+    )
+    _w, page = _window(qtbot, ctx)
+    assert page.period() == (date(2026, 1, 1), date(2026, 1, 31))
+    assert page.result is not None
+    assert page.result.queue is not None
+    assert page.result.queue.total.tickets == 3
+    text = page.queue_label.text()
+    assert (
+        "Hàng chờ: <b>3</b> phiếu · đã phục vụ <b>1</b> · vắng mặt <b>1</b> · "
+        "chờ trung bình <b>13 phút</b> · phục vụ trung bình <b>10 phút</b>" in text
+    )
+    assert "Hộ tịch: 2 phiếu, chờ 6 phút, phục vụ 10 phút" in text
+    assert "Chứng thực: 1 phiếu, chờ 20 phút, phục vụ —" in text
+    # Every figure of every group and counter in the tooltip's table.
+    tip = page.queue_label.toolTip()
+    for label, values in (
+        ("Hộ tịch", ("2", "1", "0", "6 phút", "6 phút", "10 phút", "0")),
+        ("Chứng thực", ("1", "0", "1", "20 phút", "20 phút", "—", "0")),
+        ("Quầy 2", ("1", "0", "1", "20 phút", "20 phút", "—", "0")),
+    ):
+        cells = "".join(f"<td align='right'>{v}</td>" for v in values)
+        assert f"<td>{label}</td>{cells}</tr>" in tip, label
+    # Another office's unit: none of these tickets.
+    page.select_scope("unit:00346")
+    qtbot.waitUntil(lambda: page.result is not None and page.result.scope.key == "unit:00346")
+    _settle(qtbot, page)
+    assert page.queue_label.text() == "Hàng chờ: không có phiếu xếp hàng nào trong kỳ."
+    # December: the one ticket of the 30th.
+    page.select_scope("tree:009")
+    page.step_period(-1)
+    qtbot.waitUntil(
+        lambda: (
+            page.result is not None
+            and page.result.report.date_to.month == 12
+            and page.result.scope.key == "tree:009"
+        )
+    )
+    _settle(qtbot, page)
+    assert "Hàng chờ: <b>1</b> phiếu · đã phục vụ <b>0</b>" in page.queue_label.text()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from onestop_desktop.domain.dossier import EventType, Status
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.daily_summary import render_daily_summary, summary_info
 from onestop_desktop.services.dossiers import IntakeRequest, _apply, _load, advance, intake
+from onestop_desktop.services.queue import LocalQueue
 from onestop_desktop.store.models import UserRow
 from tests.conftest import CliRunner, FixedClock, vn
 
@@ -131,9 +132,9 @@ def test_lists_hold_the_right_dossiers(
     assert "BÁO CÁO TỔNG HỢP TRONG NGÀY" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Thứ tư, ngày 11 tháng 3 năm 2026" in text
-    due_today = section(text, "2. Hồ sơ đến hạn trả trong ngày", "3. Hồ sơ đến hạn")
-    due_next = section(text, "3. Hồ sơ đến hạn ngày làm việc tiếp theo", "4. Hồ sơ đã quá hạn")
-    late = section(text, "4. Hồ sơ đã quá hạn", "5. Đánh giá")
+    due_today = section(text, "3. Hồ sơ đến hạn trả trong ngày", "4. Hồ sơ đến hạn")
+    due_next = section(text, "4. Hồ sơ đến hạn ngày làm việc tiếp theo", "5. Hồ sơ đã quá hạn")
+    late = section(text, "5. Hồ sơ đã quá hạn", "6. Đánh giá")
     assert "(thứ Năm 12/03/2026) (1 hồ sơ)" in due_next
     for key, part in (
         ("today", due_today),
@@ -147,7 +148,7 @@ def test_lists_hold_the_right_dossiers(
     assert "quá 5 ngày" in late  # due Fri 6/3, the summary of Wed 11/3
     # Cells wrap: read them in drawing order (raw), whitespace collapsed.
     raw = pdf_text(render_daily_summary(ws, DAY), tmp_path, raw=True)
-    raw_today = section(raw, "2. Hồ sơ đến hạn trả trong ngày", "3. Hồ sơ đến hạn")
+    raw_today = section(raw, "3. Hồ sơ đến hạn trả trong ngày", "4. Hồ sơ đến hạn")
     for part in (
         "Trần Văn Hôm Nay",
         "Đặng Người Khác Nhận",
@@ -176,10 +177,10 @@ def test_figures_ratings_queue_and_sign_off(
         (day_data["done_before"], "Rất hài lòng"),
     ]
     text = pdf_text(render_daily_summary(ws, DAY), tmp_path)
-    ratings = section(text, "5. Đánh giá của công dân trong ngày (2 lượt)", "6. Hàng chờ")
+    ratings = section(text, "6. Đánh giá của công dân trong ngày (2 lượt)", "NGƯỜI LẬP")
     assert "Phải đi lại nhiều lần" in ratings
     assert "Rất hài lòng: 1; Hài lòng: 0; Không hài lòng: 1; tỷ lệ hài lòng: 50,00 %" in ratings
-    assert "Chưa có dữ liệu hàng chờ." in text
+    assert "2. Hàng chờ Chưa có dữ liệu hàng chờ. 3. Hồ sơ đến hạn" in re.sub(r"\s+", " ", text)
     assert "NGƯỜI LẬP" in text
     assert "LÃNH ĐẠO" in text
 
@@ -216,3 +217,87 @@ def test_cli_daily_summary(
     code, _, err = run_cli("daily-summary", "--date", "11/03/2026", "--out", str(out))
     assert code == 1
     assert "YYYY-MM-DD" in err
+
+
+def queue_day(ws: Workstation, clock: FixedClock, dossier_id: str) -> None:
+    """Four tickets on 11/3/2026, times chosen so every figure is known:
+
+    08:00 1001 Hộ tịch, 08:02 1002 Hộ tịch, 08:05 2001 Chứng thực issued;
+    08:10 counter 1 calls 1001 (waited 10 min); 08:22 it calls 1002 (20 min), 1001 served in
+    12 min; 08:30 counter 2 calls 2001 (25 min); 08:36 2001 did not come (no-show); 08:40 1002
+    served in 18 min, a dossier received from it; 08:45 1003 issued, still waiting. A ticket
+    of the day before must not count.
+    """
+    q = LocalQueue(ws.db, OFFICE_A, clock=clock, clerk="tester")
+    clock.now = vn(2026, 3, 10, 9)
+    q.issue("ho_tich")  # yesterday
+    at = vn(2026, 3, 11, 8)
+
+    def when(minutes: int) -> None:
+        clock.now = at + timedelta(minutes=minutes)
+
+    when(0)
+    q.issue("ho_tich")
+    when(2)
+    second = q.issue("ho_tich")
+    when(5)
+    third = q.issue("chung_thuc")
+    when(10)
+    q.call_next(1, groups=["ho_tich"])
+    when(22)
+    q.call_next(1, groups=["ho_tich"])
+    when(30)
+    assert q.call_next(2, groups=["chung_thuc"]) is not None
+    when(36)
+    q.skip(third.id, 2)
+    when(40)
+    q.finish(second.id, 1)
+    q.link_dossier(second.id, dossier_id)
+    when(45)
+    q.issue("ho_tich")
+    clock.now = vn(2026, 3, 11, 16, 30)
+
+
+def test_queue_section_with_known_figures(
+    ws: Workstation, clock: FixedClock, run_cli: CliRunner, tmp_path: Path
+) -> None:
+    clock.now = vn(2026, 3, 11, 8, 40)
+    code = receive(ws, "Nguyễn Thị Xếp Hàng", vn(2026, 3, 11, 8, 40))
+    with ws.db.read() as s:
+        dossier_id = _load(s, code).id
+    queue_day(ws, clock, dossier_id)
+    info = summary_info(ws, DAY)
+    assert info.queue == (
+        "Đã phát 4 phiếu; đã phục vụ 2; vắng mặt 1; còn chờ 1. Thời gian chờ trung bình "
+        "18 phút, lâu nhất 25 phút; thời gian phục vụ trung bình 15 phút. "
+        "Hồ sơ tiếp nhận từ phiếu: 1."
+    )  # waits 10, 20, 25 min (18.3); services 12 and 18 min
+    rows = {(r.kind, r.label): r.values for r in info.queue_rows}
+    assert rows[("row", "Hộ tịch")] == ("3", "2", "0", "15 phút", "20 phút", "15 phút", "1")
+    assert rows[("row", "Chứng thực")] == ("1", "0", "1", "25 phút", "25 phút", "—", "0")
+    assert rows[("row", "Quầy 1")] == ("2", "2", "0", "15 phút", "20 phút", "15 phút", "1")
+    assert rows[("row", "Quầy 2")] == ("1", "0", "1", "25 phút", "25 phút", "—", "0")
+    assert rows[("total", "Tổng cộng")] == ("4", "2", "1", "18 phút", "25 phút", "15 phút", "1")
+
+    text = pdf_text(render_daily_summary(ws, DAY), tmp_path)
+    queue = section(text, "2. Hàng chờ", "3. Hồ sơ đến hạn trả trong ngày")
+    flat = re.sub(r"\s+", " ", queue)
+    assert "Đã phát 4 phiếu; đã phục vụ 2; vắng mặt 1; còn chờ 1." in flat
+    assert "Chưa có dữ liệu hàng chờ." not in text
+    lines = {
+        line.split("  ")[0].strip(): re.split(r"\s{2,}", line.strip())
+        for line in queue.splitlines()
+        if line.strip()
+    }
+    assert lines["Hộ tịch"][1:] == ["3", "2", "0", "15 phút", "20 phút", "15 phút", "1"]
+    assert lines["Chứng thực"][1:] == ["1", "0", "1", "25 phút", "25 phút", "—", "0"]
+    assert lines["Quầy 2"][1:] == ["1", "0", "1", "25 phút", "25 phút", "—", "0"]
+    assert lines["Tổng cộng"][1:] == ["4", "2", "1", "18 phút", "25 phút", "15 phút", "1"]
+    assert "2. Hàng chờ" in text.split("\f")[0]  # with the day's figures, on page 1
+    # The CLI prints the same summary.
+    out = tmp_path / "cli.pdf"
+    code, _stdout, err = run_cli("daily-summary", "--date", "2026-03-11", "--out", str(out))
+    assert code == 0, err
+    assert "Đã phát 4 phiếu; đã phục vụ 2; vắng mặt 1; còn chờ 1." in re.sub(
+        r"\s+", " ", pdf_text(out.read_bytes(), tmp_path)
+    )

@@ -365,3 +365,68 @@ def test_drill_rows_carry_what_the_list_shows(ws: Workstation) -> None:
     assert rows[0].to_json()["code"] == rows[0].code
     with pytest.raises(ValidationError):
         report_dossiers(ws, *period, "nonsense")
+
+
+def test_satisfaction_in_pdf_xlsx_and_csv(
+    demo_ws: Workstation, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Six ratings in the year (3 very satisfied, 2 satisfied, 1 not): the PDF's line, the
+    .xlsx's and the CSV's columns say what the JSON says."""
+    with demo_ws.db.read() as s:
+        codes = list(
+            s.scalars(
+                select(DossierRow.code)
+                .where(DossierRow.status == "returned", DossierRow.returned_at < vn(2025, 12, 1))
+                .order_by(DossierRow.code)
+                .limit(6)
+            )
+        )
+    assert len(codes) == 6
+    clock.now = vn(2025, 12, 15, 10)
+    for code, rating in zip(codes, ["very_satisfied"] * 3 + ["satisfied"] * 2, strict=False):
+        rate(demo_ws, code, rating)
+    rate(demo_ws, codes[5], Rating.DISSATISFIED, "Phải đi lại nhiều lần")
+    clock.now = vn(2026, 1, 5, 8)
+    rep = build_report(demo_ws, *YEAR)
+    total = rep.to_json()["total"]
+    assert (total["rated"], total["satisfaction_rate"]) == (6, 83.33)
+
+    pdf = tmp_path / "report.pdf"
+    export_report_pdf(rep, pdf)
+    flat = re.sub(r"\s+", " ", pdf_text(pdf))
+    assert (
+        "Mức độ hài lòng: Rất hài lòng: 3 (50,00 %); Hài lòng: 2 (33,33 %); Không hài lòng: 1 "
+        "(16,67 %); tỷ lệ hài lòng: 83,33 % trên 6 lượt đánh giá." in flat
+    )
+
+    xlsx = tmp_path / "report.xlsx"
+    export_report_xlsx(rep, xlsx)
+    sheet = load_workbook(xlsx).active
+    assert sheet is not None
+    assert "T4:W4" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["T4"].value == "Đánh giá của người dân"
+    assert [sheet.cell(5, c).value for c in range(20, 24)] == [
+        "Rất hài lòng",
+        "Hài lòng",
+        "Không hài lòng",
+        "Tỷ lệ hài lòng",
+    ]
+    rows = {str(r[2].value).strip(): r for r in sheet.iter_rows(min_row=6) if r[2].value}
+    total_row = rows["Tổng cộng"]
+    keys = ["rated_very_satisfied", "rated_satisfied", "rated_dissatisfied"]
+    assert [c.value for c in total_row[19:22]] == [total[k] for k in keys] == [3, 2, 1]
+    rate_cell = total_row[22].value
+    assert isinstance(rate_cell, float)
+    assert rate_cell * 100 == pytest.approx(total["satisfaction_rate"])
+    assert total_row[22].number_format == "0.00%"
+    texts = [str(c.value) for c in sheet["A"] if c.value]
+    assert any(t.startswith("Mức độ hài lòng: Rất hài lòng: 3 (50,00 %)") for t in texts)
+    for u in rep.to_json()["units"]:  # every unit's counts, too
+        row = next(r for r in sheet.iter_rows(min_row=6) if r[1].value == u["unit_code"])
+        assert [c.value for c in row[19:22]] == [u[k] for k in keys]
+
+    path = tmp_path / "report.csv"
+    export_report_csv(rep, path)
+    header, *body = csv.reader(path.read_bytes().decode("utf-8-sig").splitlines())
+    assert header[-4:] == ["Rất hài lòng", "Hài lòng", "Không hài lòng", "Tỷ lệ hài lòng (%)"]
+    assert body[-1][-4:] == ["3", "2", "1", "83.33"]

@@ -9,12 +9,17 @@ from onestop_desktop.domain.dossier import Status
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.demo import generate_demo
 from onestop_desktop.services.dossiers import IntakeRequest, advance, intake
+from onestop_desktop.services.queue import LocalQueue
 from onestop_desktop.services.report_series import (
     DayPoint,
     daily_series,
     monthly,
+    queue_sentence,
+    queue_stats,
+    queue_values,
     report_fields,
     report_scopes,
+    vn_minutes,
     weekly,
 )
 from onestop_desktop.services.reports import build_report
@@ -83,6 +88,22 @@ def test_series_agree_with_the_report_over_a_demo_year(ws: Workstation) -> None:
     ward_rep = build_report(ws, start, end, unit_code=ward.unit_code)
     scoped = daily_series(ws, start, end, office_codes=ward.office_codes)
     assert sum(p.received for p in scoped) == ward_rep.total.received_in_period > 0
+    # One procedure, as the page's procedure filter: the report filtered the same way.
+    proc_rep = build_report(ws, start, end, procedure_code=SAME_DAY)
+    by_proc = daily_series(ws, start, end, procedure_code=SAME_DAY)
+    assert sum(p.received for p in by_proc) == proc_rep.total.received_in_period > 0
+    assert sum(p.resolved for p in by_proc) == proc_rep.total.resolved
+    assert proc_rep.total.received_in_period < total.received_in_period
+    # Both filters together: a procedure outside the chosen field has no points.
+    assert (
+        sum(
+            p.received
+            for p in daily_series(
+                ws, start, end, procedure_field="Chứng thực", procedure_code=SAME_DAY
+            )
+        )
+        == 0
+    )
 
 
 def test_scopes_and_fields(ws: Workstation) -> None:
@@ -101,3 +122,32 @@ def test_scopes_and_fields(ws: Workstation) -> None:
     assert ward.office_codes == (TEMPLATE_OFFICE,)
     assert ward.only_unit is None
     assert "Hộ tịch" in report_fields(ws)
+
+
+def test_queue_figures_formatted(ws: Workstation, clock: FixedClock) -> None:
+    """Queue statistics over a period, for the offices asked, and their Vietnamese format."""
+    q = LocalQueue(ws.db, TEMPLATE_OFFICE, clock=clock, clerk="an")
+    clock.now = vn(2026, 1, 5, 8)
+    first = q.issue("ho_tich")
+    clock.now = vn(2026, 1, 5, 8, 12, 30)  # waited 12 min 30 s
+    q.call_next(1)
+    clock.now = vn(2026, 1, 5, 8, 20)
+    q.finish(first.id, 1)  # served in 7 min 30 s
+    clock.now = vn(2026, 1, 6, 9)
+    q.issue("chung_thuc")  # the next day, still waiting
+    day = queue_stats(ws, date(2026, 1, 5), date(2026, 1, 5), office_codes=[TEMPLATE_OFFICE])
+    assert queue_values(day.total) == ("1", "1", "0", "13 phút", "13 phút", "8 phút", "0")
+    both = queue_stats(ws, date(2026, 1, 5), date(2026, 1, 6))
+    assert (both.total.tickets, both.total.waiting) == (2, 1)
+    assert sorted(f.key for f in both.by_group) == ["Chứng thực", "Hộ tịch"]
+    other = queue_stats(ws, date(2026, 1, 5), date(2026, 1, 6), office_codes=["000.02.09.H24"])
+    assert other.total.tickets == 0
+    assert queue_sentence(other.total, period="trong kỳ") == "Không có phiếu xếp hàng nào trong kỳ."
+    assert [vn_minutes(s) for s in (None, 29, 30, 89.9, 90, 3600 * 20)] == [
+        "—",
+        "< 1 phút",
+        "1 phút",
+        "1 phút",
+        "2 phút",
+        "1.200 phút",
+    ]

@@ -43,18 +43,22 @@ from PySide6.QtWidgets import (
 from onestop_desktop.domain.calendar import VN_TZ
 from onestop_desktop.domain.dossier import (
     CHANNEL_LABELS,
+    RATING_LABELS,
     STATUS_LABELS,
     Channel,
     DocumentItem,
     EventType,
     Resolution,
     Status,
+    parse_rating,
 )
+from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.gui.context import AppContext
+from onestop_desktop.gui.dialogs.rating import RatingDialog
 from onestop_desktop.gui.errors import show_error
 from onestop_desktop.gui.models.dossier_table import OVERDUE_COLOR, fmt_date, fmt_datetime
 from onestop_desktop.gui.tasks import Lane
-from onestop_desktop.services import dossiers
+from onestop_desktop.services import dossiers, ratings
 from onestop_desktop.services.browse import (
     DeadlineKind,
     DossierDetail,
@@ -445,6 +449,12 @@ def _action_specs() -> tuple[_ActionSpec, ...]:
             "returnResult", "Trả kết quả", "F7", "Trả kết quả cho công dân (ghi người nhận)"
         ),
         _ActionSpec(
+            "rate",
+            "Ghi đánh giá",
+            "Shift+F7",
+            "Ghi mức độ hài lòng của công dân khi nhận kết quả (hồ sơ đã trả, chưa có đánh giá)",
+        ),
+        _ActionSpec(
             "refuse", "Từ chối", "F8", "Từ chối tiếp nhận, giải quyết hồ sơ (in Mẫu 03; cần lý do)"
         ),
         _ActionSpec(
@@ -590,6 +600,7 @@ class DossierDetailPage(QWidget):
         row(form2, "due", self.tr("Hẹn trả:"))
         row(form2, "reason", self.tr("Lý do:"))
         row(form2, "returnedTo", self.tr("Người nhận KQ:"))
+        row(form2, "rating", self.tr("Đánh giá:"))
         row(form2, "note", self.tr("Ghi chú:"))
         row(form2, "prints", self.tr("Đã in phiếu:"))
         self._dossier_form = form2
@@ -637,6 +648,7 @@ class DossierDetailPage(QWidget):
             "supplementReceived": self.supplement_received,
             "resolve": self.resolve,
             "returnResult": self.return_result,
+            "rate": self.rate,
             "refuse": self.refuse,
             "reschedule": self.reschedule,
             "withdraw": self.withdraw,
@@ -724,6 +736,7 @@ class DossierDetailPage(QWidget):
         for key, value in (
             ("reason", detail.reason),
             ("returnedTo", detail.returned_to),
+            ("rating", self.rating_text(detail)),
             ("note", detail.note),
         ):
             labels[key].setText(value or "")
@@ -829,8 +842,27 @@ class DossierDetailPage(QWidget):
             form = str(p.get("form", ""))
             return self.tr("In %s") % FORM_TITLES.get(form, form)
         if e.type == EventType.RATING_GIVEN:
-            return self.tr("Đánh giá: %s") % str(p.get("rating", ""))
+            text = self.tr("Đánh giá: %s") % _rating_label(p.get("rating"))
+            if p.get("reason"):
+                text += ". " + self.tr("Lý do: %s") % p["reason"]
+            return text
         return e.type
+
+    @staticmethod
+    def rating_of(detail: DossierDetail) -> Mapping[str, Any] | None:
+        """The payload of the dossier's latest rating (None when not rated)."""
+        given = [e for e in detail.timeline if e.type == EventType.RATING_GIVEN]
+        return given[-1].payload if given else None
+
+    def rating_text(self, detail: DossierDetail) -> str:
+        """The rating in words (``Không hài lòng — lý do: …``); empty when not rated."""
+        p = self.rating_of(detail)
+        if p is None:
+            return ""
+        text = _rating_label(p.get("rating"))
+        if p.get("reason"):
+            text += " — " + self.tr("lý do: %s") % p["reason"]
+        return text
 
     def _describe_status(self, p: Mapping[str, Any]) -> str:
         source, target = Status(str(p["from"])), Status(str(p["to"]))
@@ -865,6 +897,7 @@ class DossierDetailPage(QWidget):
                 supplementReceived=status is Status.WAITING_SUPPLEMENT,
                 resolve=Status.RESOLVED in allowed,
                 returnResult=Status.RETURNED in allowed,
+                rate=status is Status.RETURNED and self.rating_of(d) is None,
                 refuse=Status.REFUSED in allowed,
                 reschedule=d.can_reschedule,
                 withdraw=Status.WITHDRAWN in allowed,
@@ -996,6 +1029,20 @@ class DossierDetailPage(QWidget):
             dialog,
             lambda: self._advance(d, Status.RETURNED, collected_by=dialog.value),
         )
+
+    def rate(self) -> None:
+        """Ghi đánh giá: the citizen's rating of the returned result (once)."""
+        d = self._current()
+        if d is None:
+            return
+        dialog = RatingDialog(d.dossier.code, d.dossier.applicant_name, self)
+
+        def accepted() -> None:
+            rating, reason = dialog.rating, dialog.reason
+            ws, code = self.ctx.ws, d.dossier.code
+            self._write(lambda: ratings.rate(ws, code, rating, reason), then=None)
+
+        self._open(dialog, accepted)
 
     def refuse(self) -> None:
         """Từ chối: a reason is required; prints Mẫu 03."""
@@ -1192,6 +1239,14 @@ class DossierDetailPage(QWidget):
 
     def _on_error(self, exc: BaseException) -> None:
         self.last_dialog = show_error(self, exc)
+
+
+def _rating_label(value: object) -> str:
+    """A recorded rating's Vietnamese label (the value as given when it is not a rating)."""
+    try:
+        return RATING_LABELS[parse_rating(value)]
+    except ValidationError:
+        return str(value or "")
 
 
 def _escape(text: str) -> str:

@@ -8,6 +8,7 @@ Only painting charts into a PDF ("In biểu đồ") happens on the GUI thread.
 
 from __future__ import annotations
 
+import html
 import importlib
 import logging
 import threading
@@ -86,6 +87,7 @@ from onestop_desktop.gui.models.report_model import (
     DrillTarget,
     ReportTableModel,
 )
+from onestop_desktop.services.queue import QueueStats
 from onestop_desktop.services.report_periods import (
     MAX_START_DAY,
     PERIOD_LABELS,
@@ -95,12 +97,16 @@ from onestop_desktop.services.report_periods import (
     shift_period,
 )
 from onestop_desktop.services.report_series import (
+    QUEUE_HEADS,
     DayPoint,
     ReportScope,
     daily_series,
     monthly,
+    queue_stats,
+    queue_values,
     report_fields,
     report_scopes,
+    vn_minutes,
     weekly,
 )
 from onestop_desktop.services.reports import (
@@ -136,13 +142,14 @@ class _ProcedureCompleter(QCompleter):
 
 @dataclass(frozen=True, slots=True)
 class ReportResult:
-    """One query's answer: the report and the chart series."""
+    """One query's answer: the report, the chart series and the queue's figures."""
 
     report: Report
     points: list[DayPoint]
     scope: ReportScope
     field: str | None
     procedure: str | None = None
+    queue: QueueStats | None = None
 
 
 class GroupedHeader(QHeaderView):
@@ -715,6 +722,12 @@ class ReportsPage(QWidget):
         )
         self.satisfaction_label.setToolTip(self.tr("Nhấp vào một số để xem các hồ sơ"))
         table_layout.addWidget(self.satisfaction_label)
+        self.queue_label = QLabel()
+        self.queue_label.setObjectName("queueLabel")
+        self.queue_label.setWordWrap(True)
+        self.queue_label.setTextFormat(Qt.TextFormat.RichText)
+        self.queue_label.setToolTip(self._queue_tooltip(None))
+        table_layout.addWidget(self.queue_label)
         self.definitions_button = QToolButton()
         self.definitions_button.setObjectName("definitionsButton")
         self.definitions_button.setCheckable(True)
@@ -889,9 +902,15 @@ class ReportsPage(QWidget):
                 return None
             rep = build_report(ws, start, end, unit_code=scope.unit_code, procedure_code=procedure)
             points = daily_series(
-                ws, start, end, office_codes=scope.office_codes, procedure_field=field
+                ws,
+                start,
+                end,
+                office_codes=scope.office_codes,
+                procedure_field=field,
+                procedure_code=procedure,
             )
-            return ReportResult(rep, points, scope, field, procedure)
+            queue = queue_stats(ws, start, end, office_codes=scope.office_codes)
+            return ReportResult(rep, points, scope, field, procedure, queue)
 
         def done(result: ReportResult | None) -> None:
             self._running -= 1
@@ -927,6 +946,8 @@ class ReportsPage(QWidget):
         )
         self.shares_label.setText(self._shares_html(rep))
         self.satisfaction_label.setText(self._satisfaction_html(total))
+        self.queue_label.setText(self._queue_html(result.queue))
+        self.queue_label.setToolTip(self._queue_tooltip(result.queue))
         definitions = str(rep.to_json().get("definitions") or "")
         self.definitions_text.setPlainText(definitions.strip())
         self.charts.show_result(rep, result.points)
@@ -976,6 +997,56 @@ class ReportsPage(QWidget):
             vn_pct(total.satisfaction_rate),
             vn_int(total.rated),
         )
+
+    def _queue_html(self, stats: QueueStats | None) -> str:
+        """The queue over the period: tickets, served, no-shows, average wait and service; then
+        a short line per service group (the full table is the label's tooltip)."""
+        if stats is None or not stats.total.tickets:
+            return self.tr("Hàng chờ: không có phiếu xếp hàng nào trong kỳ.")
+        f = stats.total
+        head = self.tr(
+            "Hàng chờ: <b>%s</b> phiếu · đã phục vụ <b>%s</b> · vắng mặt <b>%s</b> · "
+            "chờ trung bình <b>%s</b> · phục vụ trung bình <b>%s</b>"
+        ) % (
+            vn_int(f.tickets),
+            vn_int(f.served),
+            vn_int(f.no_shows),
+            vn_minutes(f.avg_wait_s),
+            vn_minutes(f.avg_service_s),
+        )
+        groups = [
+            self.tr("%s: %s phiếu, chờ %s, phục vụ %s")
+            % (
+                html.escape(g.key),
+                vn_int(g.tickets),
+                vn_minutes(g.avg_wait_s),
+                vn_minutes(g.avg_service_s),
+            )
+            for g in stats.by_group
+        ]
+        return head + "<br>" + self.tr("Theo nhóm dịch vụ (trung bình): %s") % " · ".join(groups)
+
+    def _queue_tooltip(self, stats: QueueStats | None) -> str:
+        """Every group's and counter's figures as a small table, and what they mean."""
+        note = self.tr(
+            "Phiếu xếp hàng của các cơ quan thuộc đơn vị đã chọn, theo ngày phát phiếu (dữ liệu "
+            "hàng chờ trên máy này); không lọc theo lĩnh vực, thủ tục. Chờ: từ lúc lấy phiếu "
+            "đến lúc được gọi; phục vụ: từ lúc gọi đến lúc xong."
+        )
+        if stats is None or not stats.total.tickets:
+            return note
+        heads = [self.tr("Nhóm dịch vụ / quầy"), *(self.tr(h) for h in QUEUE_HEADS)]
+        rows = [(html.escape(g.key), g) for g in stats.by_group]
+        rows += [(self.tr("Quầy %s") % c.key, c) for c in stats.by_counter]
+        rows.append((f"<b>{self.tr('Tổng cộng')}</b>", stats.total))
+        cells = "".join(f"<th>{h}</th>" for h in heads)
+        body = "".join(
+            f"<tr><td>{label}</td>"
+            + "".join(f"<td align='right'>{v}</td>" for v in queue_values(f))
+            + "</tr>"
+            for label, f in rows
+        )
+        return f"<p>{note}</p><table cellspacing='0' cellpadding='3'><tr>{cells}</tr>{body}</table>"
 
     def _show_as_of(self, rep: Report) -> None:
         at = (rep.data_as_of or rep.as_of).astimezone(VN_TZ)
