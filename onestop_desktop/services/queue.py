@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, func, select, union_all, update
+from sqlalchemy import Table, case, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from onestop_desktop.domain.calendar import business_date
@@ -508,14 +508,101 @@ class QueueStats:
 def stats(
     s: Session, *, office_codes: Sequence[str] | None, date_from: date, date_to: date
 ) -> QueueStats:
-    """Queue statistics of the offices (``None``: every office held) over [from, to]."""
-    query = select(QueueTicketRow).where(
-        QueueTicketRow.day >= date_from, QueueTicketRow.day <= date_to
-    )
+    """Queue statistics of the offices (``None``: every office held) over [from, to].
+
+    One aggregate query at the finest grain (day, group, counter, clerk) — a district's year
+    is a few hundred thousand tickets — rolled up here into the total and each breakdown; the
+    same figures as :func:`stats_of` over the tickets themselves (tested on both stores).
+    """
+    t = QueueTicketRow
+    where = [t.day >= date_from, t.day <= date_to]
     if office_codes is not None:
-        query = query.where(QueueTicketRow.office_code.in_(list(office_codes)))
-    tickets = [_ticket(r) for r in s.scalars(query)]
-    return stats_of(tickets, date_from=date_from, date_to=date_to)
+        where.append(t.office_code.in_(list(office_codes)))
+    dialect = s.get_bind().dialect.name
+    wait = _seconds(dialect, t.called_at, t.issued_at)
+    served = t.status == TicketStatus.DONE
+    service = case((served, _seconds(dialect, t.finished_at, t.called_at)))
+
+    def one(n: Any) -> Any:
+        return func.coalesce(func.sum(case((n, 1), else_=0)), 0)
+
+    keys = (t.day, t.group_code, t.counter_number, t.clerk)
+    rows = s.execute(
+        select(
+            *keys,
+            func.max(t.group_name),
+            func.count(),
+            func.count(t.called_at),
+            one(served),
+            one(t.status == TicketStatus.NO_SHOW),
+            one(t.status.in_([TicketStatus.WAITING, TicketStatus.HELD])),
+            func.sum(wait),
+            func.max(wait),
+            func.sum(service),
+            func.count(service),
+            func.count(t.dossier_id),
+        )
+        .where(*where)
+        .group_by(*keys)
+    ).all()
+    names = {r[1]: r[4] for r in rows}
+
+    def split(index: int | None) -> list[QueueFigures]:
+        parts: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            k = "total" if index is None else r[index]
+            if k is not None:
+                parts[_key_text(k)].append(r[5:])
+        return sorted((_rolled_up(k, v) for k, v in parts.items()), key=lambda f: _natural(f.key))
+
+    total = split(None)
+    return QueueStats(
+        date_from=date_from,
+        date_to=date_to,
+        total=total[0] if total else _rolled_up("total", []),
+        by_day=split(0),
+        by_group=[replace(f, key=names.get(f.key) or f.key) for f in split(1)],
+        by_counter=split(2),
+        by_clerk=split(3),
+    )
+
+
+def _seconds(dialect: str, later: Any, earlier: Any) -> Any:
+    """Seconds between two instants, in SQL."""
+    if dialect == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _key_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _rolled_up(key: str, parts: Sequence[Sequence[Any]]) -> QueueFigures:
+    """QueueFigures from the aggregate rows of :func:`stats` that make up one key."""
+
+    def total(i: int) -> int:
+        return sum(int(p[i] or 0) for p in parts)
+
+    def seconds(v: object) -> float:
+        return float(str(v)) if v is not None else 0.0
+
+    called, served_n = total(1), total(8)
+    waits = sum(seconds(p[5]) for p in parts)
+    services = sum(seconds(p[7]) for p in parts)
+    longest = [seconds(p[6]) for p in parts if p[6] is not None]
+    return QueueFigures(
+        key=key,
+        tickets=total(0),
+        called=called,
+        served=total(2),
+        no_shows=total(3),
+        waiting=total(4),
+        avg_wait_s=round(waits / called, 3) if called else None,
+        max_wait_s=round(max(longest), 3) if longest else None,
+        avg_service_s=round(services / served_n, 3) if served_n else None,
+        linked_dossiers=total(9),
+    )
 
 
 def stats_of(tickets: Sequence[Ticket], *, date_from: date, date_to: date) -> QueueStats:

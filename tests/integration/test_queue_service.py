@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import timedelta
+import random
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from onestop_desktop.domain.errors import ValidationError
 from onestop_desktop.domain.queue import PriorityPolicy, QueueConfig, TicketStatus
 from onestop_desktop.errors import UserError
 from onestop_desktop.services.context import Workstation
-from onestop_desktop.services.queue import LocalQueue, stats
+from onestop_desktop.services.queue import LocalQueue, stats, stats_of, ticket_of
+from onestop_desktop.store.db import Database
+from onestop_desktop.store.models import QueueTicketRow
 from tests.conftest import TEMPLATE_OFFICE, CliRunner, FixedClock, vn
 
 OFFICE = TEMPLATE_OFFICE
@@ -207,3 +211,77 @@ def test_cli_config_file_sets_groups_and_refuses_bad_files(
     assert (code, json.loads(out)["ticket"]["number"]) == (0, "7001")
     code, out, err = run_cli("--json", "queue", "call", "--counter", "2")
     assert (code, json.loads(out)) == (0, {"ticket": None})
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest, ws: Workstation) -> Iterator[Database]:
+    """The workstation's SQLite database, or a fresh PostgreSQL server database."""
+    if request.param == "sqlite":
+        yield ws.db
+        return
+    from onestop_desktop.services.server_setup import prepare_server
+    from tests.integration._server import pg_database
+
+    for url in pg_database():
+        db = Database.open(url)
+        try:
+            prepare_server(db)
+            yield db
+        finally:
+            db.dispose()
+
+
+def test_statistics_in_sql_equal_the_tickets_own(any_db: Database, clock: FixedClock) -> None:
+    """The aggregates computed by the database match the same figures computed over the
+    tickets in Python, for every breakdown, on both stores."""
+    rng = random.Random(11)  # noqa: S311 - test data
+    q = LocalQueue(any_db, OFFICE, clock=clock, clerk="an")
+    for day in (2, 3):
+        clock.now = vn(2026, 3, day, 7, 30)
+        for _ in range(40):
+            clock.now += timedelta(seconds=rng.randrange(20, 200))
+            q.issue(
+                rng.choice(["ho_tich", "chung_thuc", "ho_kinh_doanh"]), priority=rng.random() < 0.2
+            )
+        for _ in range(34):
+            clock.now += timedelta(seconds=rng.randrange(30, 400))
+            counter = rng.randrange(1, 4)
+            q.clerk = f"clerk{counter}"
+            t = q.call_next(counter)
+            assert t is not None
+            roll = rng.random()
+            if roll < 0.1:
+                q.skip(t.id, counter)
+            elif roll < 0.2:
+                q.hold(t.id, counter)
+            elif roll < 0.3:
+                q.link_dossier(t.id, f"d-{t.number}")
+    with any_db.read() as s:
+        tickets = [ticket_of(r) for r in s.scalars(select(QueueTicketRow))]
+        in_sql = stats(
+            s, office_codes=[OFFICE], date_from=date(2026, 3, 2), date_to=date(2026, 3, 3)
+        )
+    in_python = stats_of(tickets, date_from=date(2026, 3, 2), date_to=date(2026, 3, 3))
+    for part in ("by_day", "by_group", "by_counter", "by_clerk"):
+        assert len(getattr(in_sql, part)) == len(getattr(in_python, part))
+    pairs = [(in_sql.total, in_python.total)]
+    for part in ("by_day", "by_group", "by_counter", "by_clerk"):
+        pairs += list(zip(getattr(in_sql, part), getattr(in_python, part), strict=True))
+    for got, want in pairs:
+        assert got.key == want.key
+        assert (got.tickets, got.called, got.served, got.no_shows, got.waiting) == (
+            want.tickets,
+            want.called,
+            want.served,
+            want.no_shows,
+            want.waiting,
+        )
+        assert got.linked_dossiers == want.linked_dossiers
+        for name in ("avg_wait_s", "max_wait_s", "avg_service_s"):
+            expected = getattr(want, name)
+            if expected is None:
+                assert getattr(got, name) is None, name
+            else:
+                assert getattr(got, name) == pytest.approx(expected, abs=0.01), name
+    assert in_sql.total.tickets == 80
+    assert [f.key for f in in_sql.by_counter] == ["1", "2", "3"]
