@@ -32,6 +32,8 @@ from onestop_desktop.store.models import QueueTicketRow
 
 #: Longest a ``changes`` request may wait for a change (seconds).
 MAX_QUEUE_WAIT_S = 30.0
+#: Most tickets in one page of ``changes``.
+MAX_QUEUE_PAGE = 2000
 #: How often a waiting ``changes`` request re-reads the database (other processes' writes).
 QUEUE_POLL_S = 1.0
 
@@ -203,13 +205,18 @@ def install_queue_routes(
         me: Me,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         wait: Annotated[float, Query(ge=0, le=MAX_QUEUE_WAIT_S)] = 0,
+        all_days: bool = False,
+        limit: Annotated[int | None, Query(ge=1, le=MAX_QUEUE_PAGE)] = None,
     ) -> JSONResponse:
         """Today's tickets changed after change number ``since``. With ``wait``, held until a
-        change commits (at most ``wait`` seconds)."""
+        change commits (at most ``wait`` seconds). ``all_days``: every day's (a workstation's
+        copy for its reports), at most ``limit`` a page (``more``: ask again from ``rev``)."""
 
         def read() -> queue.Changes:
             with db.read() as s:
-                return queue.changes(s, me.office_code, since, clock())
+                return queue.changes(
+                    s, me.office_code, since, clock(), all_days=all_days, limit=limit
+                )
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait

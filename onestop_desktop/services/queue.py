@@ -316,6 +316,7 @@ class Changes:
     rev: int
     tickets: list[Ticket]
     day: date
+    more: bool = False  # a page of a longer list: ask again from ``rev``
 
     def to_json(self) -> dict[str, Any]:
         """The API body."""
@@ -323,6 +324,7 @@ class Changes:
             "rev": self.rev,
             "day": self.day.isoformat(),
             "tickets": [t.to_json() for t in self.tickets],
+            "more": self.more,
         }
 
     @classmethod
@@ -332,6 +334,7 @@ class Changes:
             rev=int(raw["rev"]),
             day=date.fromisoformat(str(raw["day"])),
             tickets=[Ticket.from_json(t) for t in raw.get("tickets", [])],
+            more=bool(raw.get("more", False)),
         )
 
 
@@ -342,8 +345,18 @@ def current_rev(s: Session, office_code: str) -> int:
     )
 
 
-def changes(s: Session, office_code: str, since: int, now: datetime) -> Changes:
-    """Today's tickets changed after ``since`` (all of today's when ``since`` is 0)."""
+def changes(
+    s: Session,
+    office_code: str,
+    since: int,
+    now: datetime,
+    *,
+    all_days: bool = False,
+    limit: int | None = None,
+) -> Changes:
+    """Today's tickets changed after ``since`` (all of today's when ``since`` is 0); with
+    ``all_days``, those of every day (a workstation's mirror for its reports), at most
+    ``limit`` at a time (``more`` says to ask again from the returned ``rev``)."""
     day = business_date(now)
     # The number first, then the tickets up to it: on PostgreSQL each statement sees the
     # commits made before it started, so a write committing between the two statements is
@@ -351,17 +364,29 @@ def changes(s: Session, office_code: str, since: int, now: datetime) -> Changes:
     rev = current_rev(s, office_code)
     if since > rev:
         since = 0  # a client ahead of the server (restored from a backup): send it all again
-    rows = s.scalars(
+    query = (
         select(QueueTicketRow)
         .where(
             QueueTicketRow.office_code == office_code,
             QueueTicketRow.rev > since,
             QueueTicketRow.rev <= rev,
-            QueueTicketRow.day == day,
         )
         .order_by(QueueTicketRow.rev)
     )
-    return Changes(rev=rev, tickets=[_ticket(r) for r in rows], day=day)
+    if not all_days:
+        query = query.where(QueueTicketRow.day == day)
+    if limit is None:
+        return Changes(rev=rev, tickets=[_ticket(r) for r in s.scalars(query)], day=day)
+    found = [_ticket(r) for r in s.scalars(query.limit(limit + 1))]
+    if len(found) <= limit:
+        return Changes(rev=rev, tickets=found, day=day)
+    # A page ends on a change number boundary: the tickets of one number come together (a
+    # call finishes one ticket and calls the next under the same number).
+    page, last = found[:limit], found[limit - 1].rev
+    if found[limit].rev == last:
+        rest = s.scalars(query.where(QueueTicketRow.rev == last))
+        page = [t for t in page if t.rev < last] + [_ticket(r) for r in rest]
+    return Changes(rev=last, tickets=page, day=day, more=True)
 
 
 @dataclass(frozen=True, slots=True)

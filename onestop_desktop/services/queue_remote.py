@@ -11,6 +11,7 @@ is mirrored into its own database, so its reports have the office's queue figure
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -125,9 +126,14 @@ class RemoteQueue:
         """Link the ticket to its dossier."""
         return self._must("link", {"ticket": ticket_id, "dossier": dossier_id})
 
-    def changes(self, since: int, *, wait: float = 0) -> queue.Changes:
-        """Today's tickets changed after ``since`` (long-poll with ``wait``)."""
-        found = queue.Changes.from_json(self.client.queue_changes(since, wait))
+    def changes(
+        self, since: int, *, wait: float = 0, all_days: bool = False, limit: int | None = None
+    ) -> queue.Changes:
+        """Today's tickets changed after ``since`` (long-poll with ``wait``; every day's with
+        ``all_days``, paged by ``limit``)."""
+        found = queue.Changes.from_json(
+            self.client.queue_changes(since, wait, all_days=all_days, limit=limit)
+        )
         self._keep(found.tickets)
         return found
 
@@ -209,6 +215,38 @@ def serve_walk_in(ws: Workstation, counter: int, group_code: str) -> Ticket:
     return local_queue(ws).walk_in(counter, group_code)
 
 
+MIRROR_REV = "queue.mirror_rev"  # setting: the server's change number mirrored up to
+MIRROR_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSync:
+    """What :func:`sync_queue` did."""
+
+    uploaded: int  # walk-ins sent
+    mirrored: int  # tickets copied from the server
+
+
+def sync_queue(ws: Workstation, client: SyncClient) -> QueueSync:
+    """Send the walk-ins served offline, then copy the office's tickets changed on the server
+    since the last time (every day's, by pages) into this database, for its reports and daily
+    summary — part of every sync round, whether or not the counter page is open."""
+    office = _office(ws)
+    remote = RemoteQueue(client, office, mirror_to=ws)
+    uploaded = upload_walk_ins(ws, remote)
+    with ws.db.read() as s:
+        since = int(repo.get_setting(s, MIRROR_REV, "0") or "0")
+    mirrored = 0
+    while True:
+        found = remote.changes(since, all_days=True, limit=MIRROR_PAGE)  # mirrored by remote
+        mirrored += len(found.tickets)
+        since = found.rev
+        with ws.db.write() as s:
+            repo.set_setting(s, MIRROR_REV, str(since))
+        if not found.more:
+            return QueueSync(uploaded=uploaded, mirrored=mirrored)
+
+
 def upload_walk_ins(ws: Workstation, remote: RemoteQueue) -> int:
     """Send the walk-ins served offline; the number sent (raises ServerUnreachable offline)."""
     with ws.db.read() as s:
@@ -222,7 +260,9 @@ def upload_walk_ins(ws: Workstation, remote: RemoteQueue) -> int:
 
 
 __all__ = [
+    "MIRROR_REV",
     "QUEUE_COUNTER",
+    "QueueSync",
     "RemoteQueue",
     "counter_of",
     "is_enrolled",
@@ -230,5 +270,6 @@ __all__ = [
     "open_queue",
     "serve_walk_in",
     "set_counter",
+    "sync_queue",
     "upload_walk_ins",
 ]

@@ -46,6 +46,7 @@ from onestop_desktop.services.sync_handshake import EpochChangedError
 from onestop_desktop.store import repo
 from onestop_desktop.store.models import DossierRow, EventRow
 from onestop_desktop.sync.client import ServerFault, SyncClient
+from onestop_desktop.sync.protocol import PulledEvent
 
 PULL_CURSOR = "pull_cursor"
 _CREATION = (EventType.RECEIVED, EventType.IMPORTED)
@@ -53,15 +54,6 @@ DEFAULT_PAGE = 500
 #: Events applied per local transaction (a page is split): keeps each write short.
 APPLY_CHUNK = 100
 MAX_PAGE = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class PulledEvent:
-    """One event of a pulled page."""
-
-    event: Event
-    server_seq: int
-    disposition: str
 
 
 @dataclass(frozen=True, slots=True)

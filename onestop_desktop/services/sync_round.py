@@ -8,12 +8,14 @@ failure part-way leaves every answered batch/page recorded and the rest pending.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, literal_column, select
 
 from onestop_desktop.services.context import Workstation
+from onestop_desktop.services.queue_remote import QueueSync, sync_queue
 from onestop_desktop.services.sync_epoch import Reconciled, local_epoch, reconcile
 from onestop_desktop.services.sync_handshake import (
     EpochChangedError,
@@ -26,10 +28,12 @@ from onestop_desktop.services.sync_push import push_pending
 from onestop_desktop.services.sync_reference import pull_reference
 from onestop_desktop.store import repo
 from onestop_desktop.store.models import DossierRow, EventRow
-from onestop_desktop.sync.client import SyncClient
+from onestop_desktop.sync.client import Refused, RequestRejected, SyncClient
 
 #: Settings key: UTC ISO time of the last round that completed (push and pull).
 LAST_SYNC_AT = repo.LAST_SYNC_AT
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class RoundResult:
     warning: str | None
     finished_at: datetime
     reconciled: Reconciled | None = None  # the server had a new epoch (restart or restore)
+    queue: QueueSync | None = None  # walk-ins uploaded, queue tickets copied for reports
 
 
 def sync_round(ws: Workstation, client: SyncClient) -> RoundResult:
@@ -66,6 +71,7 @@ def sync_round(ws: Workstation, client: SyncClient) -> RoundResult:
         except EpochChangedError:
             if attempt == 2:  # the server keeps restarting: stop, nothing is lost
                 raise
+    queue_sync = _sync_queue(ws, client)
     warning = skew_warning(info)
     finished = datetime.now(UTC)
     with ws.db.write() as s:
@@ -78,7 +84,18 @@ def sync_round(ws: Workstation, client: SyncClient) -> RoundResult:
         warning=warning,
         finished_at=finished,
         reconciled=reconciled,
+        queue=queue_sync,
     )
+
+
+def _sync_queue(ws: Workstation, client: SyncClient) -> QueueSync | None:
+    """The office queue's part of the round (walk-ins up, the tickets' copy down). A server
+    refusing it (one without the queue, say) does not fail the round: it is logged."""
+    try:
+        return sync_queue(ws, client)
+    except (Refused, RequestRejected) as exc:
+        log.warning("queue sync skipped: %s", exc)
+        return None
 
 
 def _reconcile_if_needed(ws: Workstation, info: HandshakeInfo) -> Reconciled | None:

@@ -58,7 +58,7 @@ from onestop_desktop.services.server_setup import EPOCH_BASE, SERVER_EPOCH, SERV
 from onestop_desktop.store import repo
 from onestop_desktop.store.db import Database
 from onestop_desktop.store.models import DeviceRow, DossierRow, EventRow, ProcedureRow, Setting
-from onestop_desktop.sync.protocol import MAX_CLOCK_SKEW
+from onestop_desktop.sync.protocol import MAX_CLOCK_SKEW, PulledEvent
 
 MAX_BATCH = 500
 APPLIED = "applied"
@@ -383,15 +383,6 @@ def handshake_state(
 
 
 MAX_PULL = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class PulledEvent:
-    """One stored event as a puller sees it: the event, its server sequence and disposition."""
-
-    event: Event
-    server_seq: int
-    disposition: str
 
 
 @dataclass(frozen=True, slots=True)

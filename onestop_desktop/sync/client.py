@@ -273,13 +273,20 @@ class SyncClient:
         link, upload): the office's shared queue; ``{"ticket": …}`` for ticket operations."""
         return self._call("POST", f"/v1/queue/{op}", auth=True, json=body)
 
-    def queue_changes(self, since: int, wait: float = 0) -> dict[str, Any]:
+    def queue_changes(
+        self, since: int, wait: float = 0, *, all_days: bool = False, limit: int | None = None
+    ) -> dict[str, Any]:
         """``GET /v1/queue/changes``: today's tickets changed after ``since``; ``wait`` > 0
-        long-polls up to that many seconds (at most :data:`MAX_PULL_WAIT`)."""
+        long-polls up to that many seconds (at most :data:`MAX_PULL_WAIT`); ``all_days`` and
+        ``limit`` page through every day's tickets."""
         wait = max(0.0, min(float(wait), MAX_PULL_WAIT))
         params: dict[str, Any] = {"since": since}
         if wait > 0:
             params["wait"] = wait
+        if all_days:
+            params["all_days"] = "true"
+        if limit is not None:
+            params["limit"] = limit
         return self._call(
             "GET", "/v1/queue/changes", auth=True, params=params, timeout=self._timeout + wait
         )

@@ -8,7 +8,10 @@ old"). Either way the workstation's outbox is kept and it keeps working offline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+
+from onestop_desktop.domain.dossier import Event
 
 #: The protocol version this build speaks (bump on an incompatible wire change).
 PROTOCOL_VERSION = 1
@@ -25,6 +28,17 @@ MIN_CLIENT_PROTOCOL_ENV = "ONESTOP_MIN_CLIENT_PROTOCOL"
 #: Clock difference between workstation and server above which the client warns (never refuses).
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
+
+@dataclass(frozen=True, slots=True)
+class PulledEvent:
+    """One stored event as a puller sees it: the event, its server sequence and disposition
+    (what the server's pull answers and what the workstation applies)."""
+
+    event: Event
+    server_seq: int
+    disposition: str
+
+
 __all__ = [
     "CLIENT_TIME_HEADER",
     "MAX_CLOCK_SKEW",
@@ -33,4 +47,5 @@ __all__ = [
     "MIN_SERVER_PROTOCOL",
     "PROTOCOL_HEADER",
     "PROTOCOL_VERSION",
+    "PulledEvent",
 ]

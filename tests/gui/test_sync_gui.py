@@ -36,7 +36,7 @@ from tests.conftest import CliRunner
 from tests.gui.test_intake_page import _choose
 from tests.integration import _server
 from tests.integration._server import free_port, running_server
-from tests.integration.test_sync_pull import WARD, _enrolled, _intake, _rows, _sync
+from tests.integration._sync_helpers import WARD, enrolled, intake_at, rows, sync_cli
 
 LAST_SYNC = re.compile(r"^Đồng bộ lần cuối: \d\d:\d\d \d\d/\d\d/\d{4}$")
 
@@ -150,8 +150,8 @@ def test_background_sync_online_offline_and_back(
     open_window: Callable[[Path], MainWindow],
 ) -> None:
     base = server.start()
-    a = _enrolled(base, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(base, server_db, tmp_path, run_cli, "B")
+    a = enrolled(base, server_db, tmp_path, run_cli, "A")
+    b = enrolled(base, server_db, tmp_path, run_cli, "B")
     window = open_window(a)
     qtbot.waitUntil(lambda: _online(window), timeout=20_000)
     assert LAST_SYNC.match(window.sync_label.text()), window.sync_label.text()
@@ -163,7 +163,7 @@ def test_background_sync_online_offline_and_back(
     # GUI thread keeps beating every 10 ms (the app's own garbage-collector tuning applied).
     code, _out, err = run_cli("demo", "--dossiers", "300", db=b)
     assert code == 0, err
-    assert _sync(run_cli, b)["pushed"] >= 300
+    assert sync_cli(run_cli, b)["pushed"] >= 300
     thresholds = gc.get_threshold()
     tune_garbage_collector()
     heartbeat = Heartbeat()
@@ -180,14 +180,14 @@ def test_background_sync_online_offline_and_back(
     assert result.pulled >= 300
     assert gap < 100, f"the GUI thread stalled {gap:.0f} ms during a round"
     same_office = f"SELECT code, status FROM dossiers WHERE office_code = '{WARD}' ORDER BY code"
-    assert len(_rows(a, same_office)) > 100
-    assert _rows(a, same_office) == _rows(b, same_office)
+    assert len(rows(a, same_office)) > 100
+    assert rows(a, same_office) == rows(b, same_office)
 
     # An intake saved in the window is pushed by the background round; B pulls it.
     first = _save_intake(qtbot, window, "Lê Văn Bình")
     qtbot.waitUntil(lambda: window.sync.state.pending == 0 and _online(window), timeout=20_000)
-    assert _sync(run_cli, b)["pulled"] >= 1
-    assert _rows(b, f"SELECT applicant_name FROM dossiers WHERE code = '{first}'") == [
+    assert sync_cli(run_cli, b)["pulled"] >= 1
+    assert rows(b, f"SELECT applicant_name FROM dossiers WHERE code = '{first}'") == [
         ("Lê Văn Bình",)
     ]
 
@@ -212,8 +212,8 @@ def test_background_sync_online_offline_and_back(
     server.start()
     qtbot.waitUntil(lambda: _online(window) and window.sync.state.pending == 0, timeout=30_000)
     assert window.sync.backoff.failures == 0
-    assert _sync(run_cli, b)["pulled"] >= 1
-    assert _rows(b, f"SELECT applicant_name FROM dossiers WHERE code = '{second}'") == [
+    assert sync_cli(run_cli, b)["pulled"] >= 1
+    assert rows(b, f"SELECT applicant_name FROM dossiers WHERE code = '{second}'") == [
         ("Trần Thị Cúc",)
     ]
 
@@ -227,11 +227,11 @@ def test_rejected_change_is_listed_and_opens_the_dossier(
     open_window: Callable[[Path], MainWindow],
 ) -> None:
     base = server.start()
-    a = _enrolled(base, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(base, server_db, tmp_path, run_cli, "B")
-    code = _intake(run_cli, b, "Phạm Văn Dũng", "2026-01-05T09:00")
-    _sync(run_cli, b)
-    _sync(run_cli, a)
+    a = enrolled(base, server_db, tmp_path, run_cli, "A")
+    b = enrolled(base, server_db, tmp_path, run_cli, "B")
+    code = intake_at(run_cli, b, "Phạm Văn Dũng", "2026-01-05T09:00")
+    sync_cli(run_cli, b)
+    sync_cli(run_cli, a)
     # Offline, two counters of the office move the dossier to incompatible states.
     for path, target in ((b, Status.WITHDRAWN), (a, Status.IN_PROGRESS)):
         ws = Workstation(Database.open(path), username="tester")
@@ -241,12 +241,12 @@ def test_rejected_change_is_listed_and_opens_the_dossier(
             )
         finally:
             ws.db.dispose()
-    assert _sync(run_cli, b)["rejected"] == 0  # first in server order: applied
+    assert sync_cli(run_cli, b)["rejected"] == 0  # first in server order: applied
 
     window = open_window(a)  # A's background round pushes the now-invalid change
     qtbot.waitUntil(lambda: window.rejected_button.text() == "Bị từ chối: 1", timeout=20_000)
     assert _online(window)
-    disposition = _rows(a, "SELECT disposition FROM events WHERE disposition LIKE 'rejected%'")
+    disposition = rows(a, "SELECT disposition FROM events WHERE disposition LIKE 'rejected%'")
     assert disposition in ([("rejected:conflict",)], [("rejected:transition",)])
 
     window.rejected_button.click()

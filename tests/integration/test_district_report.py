@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import CliRunner
-from tests.integration.test_sync_pull import _enrolled, _sync
-from tests.integration.test_sync_pull import server as server  # noqa: PLC0414 - fixture
-from tests.integration.test_sync_pull import server_db as server_db  # noqa: PLC0414 - fixture
+from tests.integration._sync_helpers import enrolled, sync_cli
 
 OTHER = "000.02.09.H24"
 DISTRICT = "000.00.09.H24"
@@ -23,9 +21,9 @@ def _figures(report: dict[str, object]) -> object:
 def test_server_report_equals_a_workstation_holding_the_same_data(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    ward = _enrolled(server, server_db, tmp_path, run_cli, "ward")
-    other = _enrolled(server, server_db, tmp_path, run_cli, "other", office=OTHER)
-    district = _enrolled(server, server_db, tmp_path, run_cli, "district", office=DISTRICT)
+    ward = enrolled(server, server_db, tmp_path, run_cli, "ward")
+    other = enrolled(server, server_db, tmp_path, run_cli, "other", office=OTHER)
+    district = enrolled(server, server_db, tmp_path, run_cli, "district", office=DISTRICT)
     for path, names in ((ward, ("An", "Bình", "Chi")), (other, ("Dũng", "Em"))):
         for i, name in enumerate(names):
             procedure = "1.004873" if i % 2 == 0 else "1.001193"
@@ -37,8 +35,8 @@ def test_server_report_equals_a_workstation_holding_the_same_data(
             if i == 0:
                 got = json.loads(out)["code"]
                 assert run_cli("advance", got, "--to", "in_progress", db=path)[0] == 0
-        _sync(run_cli, path)
-    _sync(run_cli, district)
+        sync_cli(run_cli, path)
+    sync_cli(run_cli, district)
     unit = ("--unit", DISTRICT_UNIT)
     code, local, err = run_cli("--json", "report", *PERIOD, *unit, db=district)
     assert code == 0, err

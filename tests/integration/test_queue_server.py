@@ -265,3 +265,42 @@ def test_cli_issue_call_status_json(
     status = json.loads(out)
     assert status["serving"]["5"]["number"] == "2001"
     assert status["waiting_total"] == 0
+
+
+def test_sync_round_uploads_walk_ins_and_copies_the_offices_tickets(
+    server: tuple[str, str],
+    new_db: Callable[[str], Path],
+    run_cli: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A supervisor's PC that never opens the queue page still has the office's tickets for
+    its reports: every sync round copies them (by pages) and sends walk-ins served offline."""
+    from onestop_desktop.services import queue_remote
+    from onestop_desktop.services.context import Workstation
+
+    base, db_url = server
+    monkeypatch.setattr(queue_remote, "MIRROR_PAGE", 2)  # several pages
+    kiosk = _remote(base, db_url, "kiosk")
+    desk = _remote(base, db_url, "counter-1", 1)
+    issued = [kiosk.issue("ho_tich") for _ in range(5)]
+    called = desk.call_next(1)
+    assert called is not None
+    path = new_db("supervisor.db")
+    db = Database.open(db_url)
+    try:
+        token = issue_token(db, OFFICE, 7)
+    finally:
+        db.dispose()
+    assert run_cli("enroll", "--server", base, "--token", token, db=path)[0] == 0
+    ws = Workstation(Database.open(path), username="lan")
+    try:
+        walk = serve_walk_in(ws, 7, "chung_thuc")
+        assert run_cli("sync", db=path)[0] == 0
+        code, out, err = run_cli("--json", "queue", "stats", db=path)  # local figures
+        assert code == 0, err
+        total = json.loads(out)["total"]
+        assert (total["tickets"], total["called"]) == (6, 2)  # 5 issued + the walk-in
+    finally:
+        ws.db.dispose()
+    assert walk.id in {t.id for t in kiosk.changes(0).tickets}  # uploaded by the round
+    assert called.id in {t.id for t in issued}

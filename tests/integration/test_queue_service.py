@@ -285,3 +285,28 @@ def test_statistics_in_sql_equal_the_tickets_own(any_db: Database, clock: FixedC
                 assert getattr(got, name) == pytest.approx(expected, abs=0.01), name
     assert in_sql.total.tickets == 80
     assert [f.key for f in in_sql.by_counter] == ["1", "2", "3"]
+
+
+def test_changes_page_through_every_day_without_losing_a_ticket(
+    ws: Workstation, q: LocalQueue, clock: FixedClock
+) -> None:
+    from onestop_desktop.services.queue import changes
+
+    for _ in range(3):
+        q.issue("ho_tich")
+    clock.now += timedelta(days=1)
+    for _ in range(3):
+        q.issue("chung_thuc")
+    q.call_next(1)
+    q.call_next(1)  # one change number for two tickets: the first finished, the next called
+    with ws.db.read() as s:
+        whole = {t.id: t for t in changes(s, OFFICE, 0, clock.now, all_days=True).tickets}
+        assert len(whole) == 6
+        for limit in (1, 2, 4):
+            since, seen, more = 0, {}, True
+            while more:
+                page = changes(s, OFFICE, since, clock.now, all_days=True, limit=limit)
+                seen.update({t.id: t for t in page.tickets})
+                since, more = page.rev, page.more
+            assert seen == whole, limit
+        assert len(changes(s, OFFICE, 0, clock.now).tickets) == 3  # today's only

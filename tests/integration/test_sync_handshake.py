@@ -36,19 +36,6 @@ from tests.integration.test_sync_push import (
 
 
 @pytest.fixture
-def server_db(tmp_path: Path) -> str:
-    """The server's database: a SQLite file."""
-    return str(tmp_path / "server.db")
-
-
-@pytest.fixture
-def server(server_db: str, tmp_path: Path) -> Iterator[str]:
-    """A real server process with the default protocol settings."""
-    with running_server(server_db, tmp_path / "server.log") as base:
-        yield base
-
-
-@pytest.fixture
 def picky_server(server_db: str, tmp_path: Path) -> Iterator[str]:
     """A real server that only accepts clients of protocol 2 or later."""
     env = {protocol.MIN_CLIENT_PROTOCOL_ENV: "2"}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +37,7 @@ from tests.integration._server import (
     workstation,
     workstation_run,
 )
+from tests.integration._sync_helpers import rows as sql_rows
 
 pytestmark = pytest.mark.slow
 
@@ -105,19 +105,11 @@ def _server_events(server_db: str) -> list[tuple[str, int, str]]:
     return [(str(a), int(b), str(c)) for a, b, c in rows]
 
 
-def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return [tuple(r) for r in conn.execute(sql).fetchall()]
-    finally:
-        conn.close()
-
-
 def _local(path: Path) -> list[tuple[str, int | None, str | None]]:
     """(id, server_seq, disposition) of this workstation's own events, in device order."""
     return [
         (str(a), b, c)
-        for a, b, c in _rows(
+        for a, b, c in sql_rows(
             path,
             "SELECT id, server_seq, disposition FROM events WHERE device_id = "
             "(SELECT value FROM settings WHERE key = 'device_id') ORDER BY device_seq",
@@ -126,7 +118,7 @@ def _local(path: Path) -> list[tuple[str, int | None, str | None]]:
 
 
 def _setting(path: Path, key: str) -> str | None:
-    rows = _rows(path, f"SELECT value FROM settings WHERE key = '{key}'")
+    rows = sql_rows(path, f"SELECT value FROM settings WHERE key = '{key}'")
     return None if not rows else str(rows[0][0])
 
 
@@ -193,7 +185,7 @@ def _server_killed_mid_push(
         b = enroll(server.url, server_db, "B")
         code, got, err = _sync_here(run_cli, b)
         assert (code, got) == (0, {"pushed": 0, "pulled": 3, "rejected": 0}), err
-        assert _rows(b, "SELECT id, server_seq FROM events ORDER BY server_seq") == [
+        assert sql_rows(b, "SELECT id, server_seq FROM events ORDER BY server_seq") == [
             e[:2] for e in _server_events(server_db)
         ]
     finally:
@@ -215,19 +207,6 @@ def test_fault_3_server_killed_mid_push_postgres(
 
 
 # --------------------------------------------------------------------------- faults 4 and 5
-
-
-@pytest.fixture
-def server_db(tmp_path: Path) -> str:
-    """The server's database: a SQLite file."""
-    return str(tmp_path / "server.db")
-
-
-@pytest.fixture
-def server(server_db: str, tmp_path: Path) -> Iterator[str]:
-    """A real server process on a free loopback port: its base URL."""
-    with running_server(server_db, tmp_path / "server.log") as base:
-        yield base
 
 
 @pytest.fixture
@@ -262,7 +241,7 @@ def test_fault_4_client_killed_after_ack(
     ]
     assert _server_events(server_db) == stored  # each event once
     assert _local(a) == stored  # local rows got their server_seq and original disposition
-    assert _rows(a, "SELECT count(*) FROM events WHERE server_seq IS NULL") == [(0,)]
+    assert sql_rows(a, "SELECT count(*) FROM events WHERE server_seq IS NULL") == [(0,)]
 
 
 def test_fault_5_client_killed_applying_pulled_page(
@@ -279,14 +258,14 @@ def test_fault_5_client_killed_applying_pulled_page(
     _sigkill(proc)
     # Page and cursor rolled back together.
     assert _setting(b, "pull_cursor") == before
-    assert _rows(b, "SELECT count(*) FROM events") == [(0,)]
-    assert _rows(b, "SELECT count(*) FROM dossiers") == [(0,)]
+    assert sql_rows(b, "SELECT count(*) FROM events") == [(0,)]
+    assert sql_rows(b, "SELECT count(*) FROM dossiers") == [(0,)]
 
     code, got, err = _sync(b)
     assert (code, got) == (0, {"pushed": 0, "pulled": 3, "rejected": 0}), err
     events = "SELECT id, server_seq, disposition FROM events ORDER BY server_seq"
-    assert _rows(b, events) == _rows(a, events)
-    assert _rows(b, "SELECT * FROM dossiers ORDER BY code") == _rows(
+    assert sql_rows(b, events) == sql_rows(a, events)
+    assert sql_rows(b, "SELECT * FROM dossiers ORDER BY code") == sql_rows(
         a, "SELECT * FROM dossiers ORDER BY code"
     )
     assert _setting(b, "pull_cursor") == "3"
@@ -359,10 +338,10 @@ def test_fault_30_truncated_pull_answer(
     assert code == 3, err
     assert [x[1] for x in proxy.exchanges(PULL)][-1] == "cut"
     assert _setting(b, "pull_cursor") == before  # refused: cursor not advanced
-    assert _rows(b, "SELECT count(*) FROM events") == [(0,)]
+    assert sql_rows(b, "SELECT count(*) FROM events") == [(0,)]
     assert _sync(b)[:2] == (0, {"pushed": 0, "pulled": 3, "rejected": 0})
     events = "SELECT id, server_seq, disposition FROM events ORDER BY server_seq"
-    assert _rows(b, events) == _rows(a, events)
+    assert sql_rows(b, events) == sql_rows(a, events)
     assert _setting(b, "pull_cursor") == "3"
 
 
@@ -455,6 +434,6 @@ def test_fault_7_puller_never_skips_while_many_push(tmp_path: Path, enroll: Enro
             # The walk moved strictly forward and missed nothing.
             assert seen == sorted(set(seen))
             assert set(seen) == {e[1] for e in on_server}
-            assert _rows(puller, "SELECT id, server_seq FROM events ORDER BY server_seq") == [
+            assert sql_rows(puller, "SELECT id, server_seq FROM events ORDER BY server_seq") == [
                 e[:2] for e in on_server
             ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +33,6 @@ from tests.integration._server import free_port, pg_database, running_server, se
 
 WARD = "000.01.09.H24"
 INTAKE = ("intake", "--procedure", "1.004873", "--name", "Nguyễn Văn An")
-
-
-@pytest.fixture
-def server_db(tmp_path: Path) -> str:
-    """The server's database: a SQLite file."""
-    return str(tmp_path / "server.db")
-
-
-@pytest.fixture
-def server(server_db: str, tmp_path: Path) -> Iterator[str]:
-    """A real server process on a free loopback port: its base URL."""
-    with running_server(server_db, tmp_path / "server.log") as base:
-        yield base
 
 
 def _enrolled(server: str, server_db: str, tmp_path: Path, run_cli: CliRunner) -> Path:

@@ -15,15 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from onestop_desktop.services.context import Workstation
 from onestop_desktop.services.enrollment_client import connect, load_credentials
 from onestop_desktop.services.sync_reference import REFERENCE_VERSION, pull_reference
 from onestop_desktop.store.db import Database
 from onestop_desktop.sync.client import SyncClient
 from tests.conftest import CliRunner
-from tests.integration._server import running_server, server_cli
+from tests.integration._server import server_cli
 
 WARD = "000.01.09.H24"
 CATALOG_HEADER = "code,name,field,level,processing_days,time_unit,fee,fee_note,online_level\n"
@@ -31,19 +29,6 @@ CHANGED = (
     "1.004873,Cấp Giấy xác nhận tình trạng hôn nhân,Hộ tịch,ward,{days},working_days,0,,full\n"
 )
 NEW = "1.999999,Xác nhận thông tin cư trú,Cư trú,ward,2,working_days,0,,partial\n"
-
-
-@pytest.fixture
-def server_db(tmp_path: Path) -> str:
-    """The server's database: a SQLite file."""
-    return str(tmp_path / "server.db")
-
-
-@pytest.fixture
-def server(server_db: str, tmp_path: Path) -> Iterator[str]:
-    """A real server process on a free loopback port: its base URL."""
-    with running_server(server_db, tmp_path / "server.log") as base:
-        yield base
 
 
 def _enrolled(server: str, server_db: str, tmp_path: Path, run_cli: CliRunner, name: str) -> Path:

@@ -23,23 +23,21 @@ from onestop_desktop.services.sync_round import rejected_events, sync_round, syn
 from onestop_desktop.store.db import Database
 from tests.conftest import CliRunner, FixedClock, copy_db
 from tests.integration._server import running_server, server_cli
-from tests.integration.test_sync_pull import (
+from tests.integration._sync_helpers import (
     WARD,
-    _dossiers,
-    _enrolled,
-    _intake,
-    _rows,
-    _sync,
+    dossier_rows,
+    enrolled,
+    intake_at,
+    rows,
+    sync_cli,
 )
-from tests.integration.test_sync_pull import server as server  # noqa: PLC0414 - fixture
-from tests.integration.test_sync_pull import server_db as server_db  # noqa: PLC0414 - fixture
 
 OTHER = "000.02.09.H24"  # another ward of the bundled data: outside WARD's scope
 DISTRICT = "000.00.09.H24"  # the district's office: its scope spans every ward
 
 
 def _server_events(db_path: str) -> list[tuple[object, ...]]:
-    return _rows(
+    return rows(
         Path(db_path),
         "SELECT id, device_id, device_seq, server_seq, disposition FROM events ORDER BY server_seq",
     )
@@ -53,8 +51,8 @@ def _assert_gapless(db_path: str) -> None:
 def test_rejected_events_are_stored_and_do_not_block_the_queue(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    _intake(run_cli, a, "Trần Thị Bình", "2026-01-05T09:00")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    intake_at(run_cli, a, "Trần Thị Bình", "2026-01-05T09:00")
     ws = Workstation(Database.open(a), username="tester")
     with connect(ws) as client:
         push_pending(ws, client)
@@ -86,27 +84,27 @@ def test_rejected_events_are_stored_and_do_not_block_the_queue(
     assert stored[unknown["id"]] == "rejected:unknown"
     assert stored[foreign["id"]] == "rejected:scope"
     # No projection for either: the server only holds A's real dossier.
-    assert _rows(Path(server_db), "SELECT count(*) FROM dossiers") == [(1,)]
+    assert rows(Path(server_db), "SELECT count(*) FROM dossiers") == [(1,)]
     _assert_gapless(server_db)
 
 
 def test_a_status_conflict_is_kept_rejected_and_listed(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(server, server_db, tmp_path, run_cli, "B")
-    code = _intake(run_cli, a, "Lê Văn Cường", "2026-01-05T09:00")
-    _sync(run_cli, a)
-    _sync(run_cli, b)
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    b = enrolled(server, server_db, tmp_path, run_cli, "B")
+    code = intake_at(run_cli, a, "Lê Văn Cường", "2026-01-05T09:00")
+    sync_cli(run_cli, a)
+    sync_cli(run_cli, b)
     # Both counters act on the same dossier while offline: A withdraws it, B refuses it.
     assert run_cli("advance", code, "--to", "withdrawn", "--reason", "Công dân rút", db=a)[0] == 0
     assert run_cli("advance", code, "--to", "refused", "--reason", "Thiếu giấy tờ", db=b)[0] == 0
-    assert _sync(run_cli, a)["rejected"] == 0
-    assert _sync(run_cli, b) == {"pushed": 1, "pulled": 1, "rejected": 1}
-    _sync(run_cli, a)
+    assert sync_cli(run_cli, a)["rejected"] == 0
+    assert sync_cli(run_cli, b) == {"pushed": 1, "pulled": 1, "rejected": 1}
+    sync_cli(run_cli, a)
     # Converged: the first in server order won everywhere; the loser is kept and listed.
-    assert _dossiers(a) == _dossiers(b)
-    assert _rows(a, "SELECT status FROM dossiers") == [(Status.WITHDRAWN.value,)]
+    assert dossier_rows(a) == dossier_rows(b)
+    assert rows(a, "SELECT status FROM dossiers") == [(Status.WITHDRAWN.value,)]
     for path, mine in ((b, True), (a, False)):
         ws = Workstation(Database.open(path), username="tester")
         listed = rejected_events(ws)
@@ -117,7 +115,7 @@ def test_a_status_conflict_is_kept_rejected_and_listed(
     got = json.loads(run_cli(*report, db=a)[1])
     assert got["synced_at"] is not None
     assert got["unsynced"] == 0
-    _intake(run_cli, a, "Lý Thị Oanh", "2026-01-05T11:00")
+    intake_at(run_cli, a, "Lý Thị Oanh", "2026-01-05T11:00")
     code, out, _err = run_cli(*report[1:], db=a)
     assert json.loads(run_cli(*report, db=a)[1])["unsynced"] == 1
     assert "Còn 1 thay đổi của máy này chưa đồng bộ" in out
@@ -129,17 +127,17 @@ def test_server_restored_from_backup_gets_back_what_it_lost(
     """SYNC-FAULTS 14: the restored server has a new epoch; clients reconcile; nothing lost."""
     backup = tmp_path / "server-backup.db"
     with running_server(server_db, tmp_path / "s1.log") as base:
-        a = _enrolled(base, server_db, tmp_path, run_cli, "A")
-        b = _enrolled(base, server_db, tmp_path, run_cli, "B")
-        _intake(run_cli, a, "Phạm Thị Dung", "2026-01-05T09:00")
-        _sync(run_cli, a)
-        _sync(run_cli, b)
+        a = enrolled(base, server_db, tmp_path, run_cli, "A")
+        b = enrolled(base, server_db, tmp_path, run_cli, "B")
+        intake_at(run_cli, a, "Phạm Thị Dung", "2026-01-05T09:00")
+        sync_cli(run_cli, a)
+        sync_cli(run_cli, b)
         copy_db(Path(server_db), backup)  # the backup "one hour old"
-        lost = [_intake(run_cli, a, f"Hoàng Văn Em {i}", f"2026-01-05T10:0{i}") for i in range(3)]
-        _intake(run_cli, b, "Đỗ Thị Giang", "2026-01-05T10:30")
-        _sync(run_cli, a)
-        _sync(run_cli, b)
-        _sync(run_cli, a)
+        lost = [intake_at(run_cli, a, f"Hoàng Văn Em {i}", f"2026-01-05T10:0{i}") for i in range(3)]
+        intake_at(run_cli, b, "Đỗ Thị Giang", "2026-01-05T10:30")
+        sync_cli(run_cli, a)
+        sync_cli(run_cli, b)
+        sync_cli(run_cli, a)
         before = {r[0] for r in _server_events(server_db)}
     for suffix in ("", "-wal", "-shm"):
         Path(server_db + suffix).unlink(missing_ok=True)
@@ -151,20 +149,20 @@ def test_server_restored_from_backup_gets_back_what_it_lost(
             conn.execute("UPDATE settings SET value = ? WHERE key = 'server_url'", (base,))
             conn.commit()
             conn.close()
-        _sync(run_cli, b)
-        _sync(run_cli, a)
-        _sync(run_cli, b)
-        _sync(run_cli, a)
+        sync_cli(run_cli, b)
+        sync_cli(run_cli, a)
+        sync_cli(run_cli, b)
+        sync_cli(run_cli, a)
     after = _server_events(server_db)
     assert {r[0] for r in after} == before  # every event is back, exactly once
     assert len(after) == len(before)
     _assert_gapless(server_db)
-    assert _dossiers(a) == _dossiers(b)
-    codes = {r[0] for r in _rows(Path(server_db), "SELECT code FROM dossiers")}
+    assert dossier_rows(a) == dossier_rows(b)
+    codes = {r[0] for r in rows(Path(server_db), "SELECT code FROM dossiers")}
     assert set(lost) <= codes
     assert len(codes) == 5
     for path in (a, b):
-        assert _rows(path, "SELECT count(*) FROM events WHERE server_seq IS NULL") == [(0,)]
+        assert rows(path, "SELECT count(*) FROM events WHERE server_seq IS NULL") == [(0,)]
 
 
 @pytest.mark.parametrize("skew", [timedelta(hours=2), timedelta(days=-3)])
@@ -172,8 +170,8 @@ def test_a_skewed_clock_is_flagged_clamped_and_never_refused(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner, skew: timedelta
 ) -> None:
     """SYNC-FAULTS 12: 2 h fast / 3 days slow: sync works, skew stored, future times clamped."""
-    path = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    code = _intake(run_cli, path, "Vũ Thị Hoa", "2026-01-05T09:00")
+    path = enrolled(server, server_db, tmp_path, run_cli, "A")
+    code = intake_at(run_cli, path, "Vũ Thị Hoa", "2026-01-05T09:00")
     from onestop_desktop.services.context import utc_now
 
     clock = FixedClock(utc_now() + skew)
@@ -184,10 +182,10 @@ def test_a_skewed_clock_is_flagged_clamped_and_never_refused(
     assert res.pushed == 2
     assert res.rejected == 0
     assert (res.warning is not None) is True  # the clerk is told to fix the clock
-    (skew_s,) = _rows(Path(server_db), "SELECT clock_skew_s FROM devices WHERE is_local = 0")[0]
+    (skew_s,) = rows(Path(server_db), "SELECT clock_skew_s FROM devices WHERE is_local = 0")[0]
     assert abs(skew_s - skew.total_seconds()) < 60
-    server_times = dict(_rows(Path(server_db), "SELECT id, occurred_at FROM events"))
-    local_times = dict(_rows(path, "SELECT id, occurred_at FROM events"))
+    server_times = dict(rows(Path(server_db), "SELECT id, occurred_at FROM events"))
+    local_times = dict(rows(path, "SELECT id, occurred_at FROM events"))
     assert server_times == local_times  # the author keeps the time the server stored
     if skew > timedelta(0):  # the advance was stamped 2 h ahead: clamped to the receipt
         latest = max(server_times.values())
@@ -199,17 +197,17 @@ def test_a_revoked_device_exports_its_signed_outbox_for_the_admin(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
     """SYNC-FAULTS 21: refused; the outbox exported signed; imported after review; no loss."""
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    _intake(run_cli, a, "Ngô Văn Khoa", "2026-01-05T09:00")
-    _sync(run_cli, a)
-    late = _intake(run_cli, a, "Ngô Thị Lan", "2026-01-05T09:30")
-    (device_id,) = _rows(a, "SELECT value FROM settings WHERE key = 'device_id'")[0]
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    intake_at(run_cli, a, "Ngô Văn Khoa", "2026-01-05T09:00")
+    sync_cli(run_cli, a)
+    late = intake_at(run_cli, a, "Ngô Thị Lan", "2026-01-05T09:30")
+    (device_id,) = rows(a, "SELECT value FROM settings WHERE key = 'device_id'")[0]
     proc = server_cli("revoke-device", "--db", server_db, str(device_id))
     assert proc.returncode == 0, proc.stderr
     code, _out, err = run_cli("sync", db=a)
     assert code == 1
     assert "thu hồi" in err
-    assert _rows(a, "SELECT count(*) FROM events WHERE server_seq IS NULL") == [(1,)]
+    assert rows(a, "SELECT count(*) FROM events WHERE server_seq IS NULL") == [(1,)]
     out = tmp_path / "outbox.json"
     code, got, err = run_cli("--json", "outbox", "export", "--out", str(out), db=a)
     assert code == 0, err
@@ -224,7 +222,7 @@ def test_a_revoked_device_exports_its_signed_outbox_for_the_admin(
     proc = server_cli("import-outbox", "--db", server_db, "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["stored"] == 1
-    assert (late,) in _rows(Path(server_db), "SELECT code FROM dossiers")
+    assert (late,) in rows(Path(server_db), "SELECT code FROM dossiers")
     _assert_gapless(server_db)
     proc = server_cli("devices", "--db", server_db, "--json")
     assert [d["revoked"] for d in json.loads(proc.stdout)] == [True]
@@ -237,7 +235,7 @@ def test_a_damaged_database_is_detected_and_its_outbox_salvaged(
     path = tmp_path / "ws.db"
     assert run_cli("init", db=path)[0] == 0
     for i in range(3):
-        _intake(run_cli, path, f"Bùi Văn Minh {i}", f"2026-01-05T09:0{i}")
+        intake_at(run_cli, path, f"Bùi Văn Minh {i}", f"2026-01-05T09:0{i}")
     assert run_cli("check", db=path)[0] == 0
     conn = sqlite3.connect(path)
     (root,) = conn.execute(
@@ -267,9 +265,9 @@ def test_same_citizen_received_at_two_offices_offline_is_flagged_not_merged(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
     """SYNC-FAULTS 28: both kept; flagged on the node that sees both; merging stays explicit."""
-    ward = _enrolled(server, server_db, tmp_path, run_cli, "ward")
-    other = _enrolled(server, server_db, tmp_path, run_cli, "other", office=OTHER)
-    district = _enrolled(server, server_db, tmp_path, run_cli, "district", office=DISTRICT)
+    ward = enrolled(server, server_db, tmp_path, run_cli, "ward")
+    other = enrolled(server, server_db, tmp_path, run_cli, "other", office=OTHER)
+    district = enrolled(server, server_db, tmp_path, run_cli, "district", office=DISTRICT)
     codes = []
     for path in (ward, other):
         code, out, err = run_cli(
@@ -278,9 +276,9 @@ def test_same_citizen_received_at_two_offices_offline_is_flagged_not_merged(
         )  # fmt: skip
         assert code == 0, err
         codes.append(json.loads(out)["code"])
-        _sync(run_cli, path)
-    _sync(run_cli, district)
-    assert _rows(district, "SELECT count(*) FROM dossiers") == [(2,)]  # both kept
+        sync_cli(run_cli, path)
+    sync_cli(run_cli, district)
+    assert rows(district, "SELECT count(*) FROM dossiers") == [(2,)]  # both kept
     code, out, err = run_cli("--json", "duplicates", db=district)
     assert code == 0, err
     assert json.loads(out) == [
@@ -300,8 +298,8 @@ def test_same_citizen_received_at_two_offices_offline_is_flagged_not_merged(
         "advance", codes[1], "--to", "withdrawn", "--reason", f"Trùng hồ sơ {codes[0]}", db=other
     )
     assert code == 0, err
-    _sync(run_cli, other)
-    _sync(run_cli, district)
+    sync_cli(run_cli, other)
+    sync_cli(run_cli, district)
     assert json.loads(run_cli("--json", "duplicates", db=district)[1]) == []
 
 
@@ -309,13 +307,13 @@ def test_a_dossier_entering_the_scope_late_gets_its_history_by_id(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
     """SYNC-FAULTS 23: the cursor passed its creation while it was out of scope."""
-    ward = _enrolled(server, server_db, tmp_path, run_cli, "ward")
-    other = _enrolled(server, server_db, tmp_path, run_cli, "other", office=OTHER)
-    code = _intake(run_cli, other, "Cao Thị Phương", "2026-01-05T09:00")
-    _sync(run_cli, other)
-    _intake(run_cli, ward, "Mai Văn Quang", "2026-01-05T09:10")
-    _sync(run_cli, ward)  # its cursor is now past the other ward's creation event
-    assert _rows(ward, "SELECT count(*) FROM dossiers") == [(1,)]
+    ward = enrolled(server, server_db, tmp_path, run_cli, "ward")
+    other = enrolled(server, server_db, tmp_path, run_cli, "other", office=OTHER)
+    code = intake_at(run_cli, other, "Cao Thị Phương", "2026-01-05T09:00")
+    sync_cli(run_cli, other)
+    intake_at(run_cli, ward, "Mai Văn Quang", "2026-01-05T09:10")
+    sync_cli(run_cli, ward)  # its cursor is now past the other ward's creation event
+    assert rows(ward, "SELECT count(*) FROM dossiers") == [(1,)]
     # The other ward is merged into this one (2025 reorganisation): its unit moves under ours.
     units = tmp_path / "units.csv"
     units.write_text(
@@ -324,13 +322,13 @@ def test_a_dossier_entering_the_scope_late_gets_its_history_by_id(
     proc = server_cli("import", "units", str(units), "--db", server_db)
     assert proc.returncode == 0, proc.stderr
     assert run_cli("advance", code, "--to", "in_progress", db=other)[0] == 0
-    _sync(run_cli, other)
-    _sync(run_cli, ward)  # pulls the advance, then fetches the dossier's history by id
-    assert _rows(ward, f"SELECT status FROM dossiers WHERE code = '{code}'") == [("in_progress",)]
-    mine = {r[0]: r[1:] for r in _dossiers(ward)}
-    theirs = {r[0]: r[1:] for r in _dossiers(other)}
+    sync_cli(run_cli, other)
+    sync_cli(run_cli, ward)  # pulls the advance, then fetches the dossier's history by id
+    assert rows(ward, f"SELECT status FROM dossiers WHERE code = '{code}'") == [("in_progress",)]
+    mine = {r[0]: r[1:] for r in dossier_rows(ward)}
+    theirs = {r[0]: r[1:] for r in dossier_rows(other)}
     assert mine[code_id(other, code)] == theirs[code_id(other, code)]
 
 
 def code_id(path: Path, code: str) -> str:
-    return str(_rows(path, f"SELECT id FROM dossiers WHERE code = '{code}'")[0][0])
+    return str(rows(path, f"SELECT id FROM dossiers WHERE code = '{code}'")[0][0])

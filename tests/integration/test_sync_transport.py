@@ -34,41 +34,11 @@ from onestop_desktop.services.sync_push import _pending, _wire, push_pending
 from onestop_desktop.store.db import Database
 from onestop_desktop.sync.client import ServerUnreachable, SyncClient, _encode_body
 from tests.conftest import DEFAULT_NOW, CliRunner, FixedClock
-from tests.integration._server import free_port, running_server, server_cli
+from tests.integration._server import free_port, running_server
+from tests.integration._sync_helpers import enroll_token, enrolled, sync_cli
 
 WARD = "000.01.09.H24"
 Record = Callable[[str, object], None]
-
-
-@pytest.fixture
-def server_db(tmp_path: Path) -> str:
-    """The server's database: a SQLite file."""
-    return str(tmp_path / "server.db")
-
-
-@pytest.fixture
-def server(server_db: str, tmp_path: Path) -> Iterator[str]:
-    """A real server process on a free loopback port: its base URL."""
-    with running_server(server_db, tmp_path / "server.log") as base:
-        yield base
-
-
-def _token(server_db: str) -> str:
-    proc = server_cli("enroll-token", "--db", server_db, "--office", WARD, "--json")
-    assert proc.returncode == 0, proc.stderr
-    return str(json.loads(proc.stdout)["token"])
-
-
-def _enrolled(
-    server: str, server_db: str, tmp_path: Path, run_cli: CliRunner, name: str, *extra: str
-) -> Path:
-    path = tmp_path / f"{name}.db"
-    code, _out, err = run_cli("init", db=path)
-    assert (code, err) == (0, "")
-    token = _token(server_db)
-    code, _out, err = run_cli("enroll", "--server", server, "--token", token, *extra, db=path)
-    assert (code, err) == (0, ""), err
-    return path
 
 
 @contextmanager
@@ -99,12 +69,6 @@ def _make_events(path: Path, dossiers: int) -> None:
             edit_field(ws, view.code, "phone", f"09887{i:05d}")
 
 
-def _sync(run_cli: CliRunner, path: Path) -> dict[str, Any]:
-    code, out, err = run_cli("--json", "sync", db=path)
-    assert code == 0, err
-    return dict(json.loads(out))
-
-
 def _auth(path: Path) -> dict[str, str]:
     with _ws(path) as ws:
         creds = load_credentials(ws)
@@ -131,8 +95,8 @@ def test_push_and_pull_bodies_travel_gzip_compressed(
     record_property: Record,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(server, server_db, tmp_path, run_cli, "B")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    b = enrolled(server, server_db, tmp_path, run_cli, "B")
     _make_events(a, 500)  # 1000 events: two push batches, one full pull page
 
     with _ws(a) as ws, ws.db.read() as s:
@@ -147,7 +111,7 @@ def test_push_and_pull_bodies_travel_gzip_compressed(
     push_ratio = len(raw.encode("utf-8")) / len(sent)
 
     # The real client sends them compressed; the server decodes them in its middleware.
-    assert _sync(run_cli, a) == {"pushed": 1000, "pulled": 0, "rejected": 0}
+    assert sync_cli(run_cli, a) == {"pushed": 1000, "pulled": 0, "rejected": 0}
     assert _server_events(server_db) == 1000
 
     with httpx.Client(base_url=server, headers=_auth(b)) as http:
@@ -180,13 +144,13 @@ def test_push_and_pull_bodies_travel_gzip_compressed(
     assert pull_ratio > 4
 
     # The whole round with compressed bodies both ways converges B on A.
-    assert _sync(run_cli, b) == {"pushed": 0, "pulled": 1000, "rejected": 0}
+    assert sync_cli(run_cli, b) == {"pushed": 0, "pulled": 1000, "rejected": 0}
 
 
 def test_compressed_bodies_are_checked_before_any_transaction(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
     _make_events(a, 2)
     with _ws(a) as ws, ws.db.read() as s:
         batch = [_wire(r) for r in s.scalars(_pending(load_credentials(ws).device_id, 500))]
@@ -230,8 +194,8 @@ def test_compressed_bodies_are_checked_before_any_transaction(
 def test_long_poll_answers_as_soon_as_an_event_commits(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(server, server_db, tmp_path, run_cli, "B")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    b = enrolled(server, server_db, tmp_path, run_cli, "B")
     _make_events(a, 1)
     got: dict[str, Any] = {}
 
@@ -246,7 +210,7 @@ def test_long_poll_answers_as_soon_as_an_event_commits(
     puller.start()
     time.sleep(1.0)
     assert puller.is_alive()  # still waiting: nothing to pull yet
-    assert _sync(run_cli, a)["pushed"] == 2
+    assert sync_cli(run_cli, a)["pushed"] == 2
     pushed_at = time.monotonic()
     puller.join(15)
     assert not puller.is_alive()
@@ -260,8 +224,8 @@ def test_long_poll_sees_a_commit_of_another_server_process(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
     """Two server processes on one database: the waiting one finds the push by polling."""
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(server, server_db, tmp_path, run_cli, "B")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    b = enrolled(server, server_db, tmp_path, run_cli, "B")
     _make_events(a, 1)
     with running_server(server_db, tmp_path / "server2.log") as second, _ws(b) as ws_b:
         got: dict[str, Any] = {}
@@ -289,7 +253,7 @@ def test_long_poll_sees_a_commit_of_another_server_process(
 def test_idle_long_poll_returns_empty_after_the_wait(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    b = _enrolled(server, server_db, tmp_path, run_cli, "B")
+    b = enrolled(server, server_db, tmp_path, run_cli, "B")
     with _ws(b) as ws, connect(ws) as client:
         started = time.monotonic()
         page = client.pull(0, 500, wait=1.5)
@@ -393,7 +357,7 @@ def test_workstation_enrolls_and_syncs_over_https_trusting_the_ca(
         monkeypatch.delenv("SSL_CERT_DIR", raising=False)
         path = tmp_path / "A.db"
         assert run_cli("init", db=path)[0] == 0
-        token = _token(server_db)
+        token = enroll_token(server_db)
         code, _out, err = run_cli("enroll", "--server", base, "--token", token, db=path)
         assert code == 3, err
         assert "chứng chỉ bảo mật (TLS)" in err
@@ -415,5 +379,5 @@ def test_workstation_enrolls_and_syncs_over_https_trusting_the_ca(
 
         # `onestop sync` trusts the CA given at enrollment (no SSL_CERT_FILE needed).
         _make_events(path, 1)
-        assert _sync(run_cli, path) == {"pushed": 2, "pulled": 0, "rejected": 0}
+        assert sync_cli(run_cli, path) == {"pushed": 2, "pulled": 0, "rejected": 0}
         assert _server_events(server_db) == 2

@@ -30,9 +30,7 @@ from onestop_desktop.services.sync_round import sync_round
 from onestop_desktop.store.db import JOURNAL_SIZE_LIMIT, Database
 from onestop_desktop.sync.client import ServerUnreachable, SyncClient
 from tests.conftest import CliRunner, FixedClock
-from tests.integration.test_sync_pull import WARD, _enrolled, _rows, _sync
-from tests.integration.test_sync_pull import server as server  # noqa: PLC0414 - fixture
-from tests.integration.test_sync_pull import server_db as server_db  # noqa: PLC0414 - fixture
+from tests.integration._sync_helpers import WARD, enrolled, rows, sync_cli
 
 pytestmark = pytest.mark.slow
 
@@ -61,13 +59,13 @@ def _client(ws: Workstation, transport: httpx.BaseTransport | None = None) -> Sy
 
 
 def _pending(path: Path) -> int:
-    return int(_rows(path, "SELECT count(*) FROM events WHERE server_seq IS NULL")[0][0])
+    return int(rows(path, "SELECT count(*) FROM events WHERE server_seq IS NULL")[0][0])
 
 
 def test_a_month_offline_is_pushed_in_batches_resumably(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
     assert run_cli("demo", "--dossiers", "800", db=a)[0] == 0  # ~2,000 events, offline
     total = _pending(a)
     assert total > 1500
@@ -86,7 +84,7 @@ def test_a_month_offline_is_pushed_in_batches_resumably(
     assert res.pushed == total - 1000 + 1
     assert res.duplicates == 0
     assert _pending(a) == 0
-    seqs = [r[0] for r in _rows(Path(server_db), "SELECT server_seq FROM events ORDER BY 1")]
+    seqs = [r[0] for r in rows(Path(server_db), "SELECT server_seq FROM events ORDER BY 1")]
     assert seqs == list(range(1, total + 2))
 
 
@@ -94,7 +92,7 @@ def test_events_of_an_old_client_are_accepted(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
     """Payloads as clients wrote them before birth date, sex and documents existed."""
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
     ws = Workstation(Database.open(a), username="tester")
     creds = load_credentials(ws)
     created = {
@@ -126,7 +124,7 @@ def test_events_of_an_old_client_are_accepted(
     with _client(ws) as client:
         answer = client.push([created, moved])
     assert [r["disposition"] for r in answer["results"]] == ["applied", "applied"]
-    assert _rows(Path(server_db), "SELECT status, channel FROM dossiers") == [
+    assert rows(Path(server_db), "SELECT status, channel FROM dossiers") == [
         ("in_progress", "direct")
     ]
 
@@ -134,10 +132,10 @@ def test_events_of_an_old_client_are_accepted(
 def test_a_long_report_during_sync_keeps_the_wal_bounded(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(server, server_db, tmp_path, run_cli, "B")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    b = enrolled(server, server_db, tmp_path, run_cli, "B")
     assert run_cli("demo", "--dossiers", "1500", db=a)[0] == 0
-    _sync(run_cli, a)
+    sync_cli(run_cli, a)
     ws = Workstation(Database.open(b), username="tester")
     # A supervisor's long report: a read transaction (snapshot) open the whole time.
     reader = ws.db.engine.connect()
@@ -152,7 +150,7 @@ def test_a_long_report_during_sync_keeps_the_wal_bounded(
         tx.rollback()
         reader.close()
     in_scope = "SELECT count(*) FROM events WHERE dossier_id IN (SELECT id FROM dossiers)"
-    assert got.pulled == int(_rows(Path(server_db), in_scope)[0][0])
+    assert got.pulled == int(rows(Path(server_db), in_scope)[0][0])
     assert got.pulled > 3000
     assert took < 60  # no write ever waited out the busy timeout
     wal = Path(str(b) + "-wal")
@@ -169,10 +167,10 @@ def test_a_long_report_during_sync_keeps_the_wal_bounded(
 def test_local_writes_stay_fast_while_big_pages_are_applied(
     server: str, server_db: str, tmp_path: Path, run_cli: CliRunner
 ) -> None:
-    a = _enrolled(server, server_db, tmp_path, run_cli, "A")
-    b = _enrolled(server, server_db, tmp_path, run_cli, "B")
+    a = enrolled(server, server_db, tmp_path, run_cli, "A")
+    b = enrolled(server, server_db, tmp_path, run_cli, "B")
     assert run_cli("demo", "--dossiers", "2000", db=a)[0] == 0
-    _sync(run_cli, a)
+    sync_cli(run_cli, a)
     ws = Workstation(Database.open(b), username="tester")
     done = threading.Event()
     errors: list[BaseException] = []
