@@ -52,12 +52,24 @@ def _close_clients() -> Iterator[None]:
         _OPEN.pop().close()
 
 
-def _device(base: str, db_url: str, name: str, counter: int | None = None) -> SyncClient:
+def _token(db_url: str, counter: int | None = None) -> str:
     db = Database.open(db_url)
     try:
-        token = issue_token(db, OFFICE, counter)
+        return issue_token(db, OFFICE, counter)
     finally:
         db.dispose()
+
+
+def _enroll(run_cli: CliRunner, base: str, db_url: str, path: Path, counter: int) -> None:
+    """Enroll the workstation at ``path`` with the server, for ``counter``, through the CLI."""
+    code, _out, err = run_cli(
+        "enroll", "--server", base, "--token", _token(db_url, counter), db=path
+    )
+    assert code == 0, err
+
+
+def _device(base: str, db_url: str, name: str, counter: int | None = None) -> SyncClient:
+    token = _token(db_url, counter)
     with SyncClient(base) as anonymous:
         answer = anonymous.enroll(token, name)
     return SyncClient(base, device_id=answer["device_id"], secret=answer["secret"], timeout=30)
@@ -210,13 +222,7 @@ def test_walk_ins_served_offline_are_uploaded_once(
 
     base, db_url = server
     path = new_db("desk.db")
-    db = Database.open(db_url)
-    try:
-        token = issue_token(db, OFFICE, 2)
-    finally:
-        db.dispose()
-    code, _out, err = run_cli("enroll", "--server", base, "--token", token, db=path)
-    assert code == 0, err
+    _enroll(run_cli, base, db_url, path, 2)
     ws = Workstation(Database.open(path), username="lan")
     try:
         # The server is out of reach: the counter serves a walk-in locally.
@@ -244,12 +250,7 @@ def test_cli_issue_call_status_json(
 ) -> None:
     base, db_url = server
     path = new_db("cli.db")
-    db = Database.open(db_url)
-    try:
-        token = issue_token(db, OFFICE, 5)
-    finally:
-        db.dispose()
-    assert run_cli("enroll", "--server", base, "--token", token, db=path)[0] == 0
+    _enroll(run_cli, base, db_url, path, 5)
     code, out, err = run_cli("--json", "queue", "call", db=path)
     assert (code, json.loads(out)) == (0, {"ticket": None}), err
     code, out, err = run_cli(
@@ -286,12 +287,7 @@ def test_sync_round_uploads_walk_ins_and_copies_the_offices_tickets(
     called = desk.call_next(1)
     assert called is not None
     path = new_db("supervisor.db")
-    db = Database.open(db_url)
-    try:
-        token = issue_token(db, OFFICE, 7)
-    finally:
-        db.dispose()
-    assert run_cli("enroll", "--server", base, "--token", token, db=path)[0] == 0
+    _enroll(run_cli, base, db_url, path, 7)
     ws = Workstation(Database.open(path), username="lan")
     try:
         walk = serve_walk_in(ws, 7, "chung_thuc")
