@@ -206,34 +206,22 @@ def main(argv: list[str] | None = None) -> int:
         "floor_ms": f,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    measured = (
+        ("queue_call_p99", f"Call next, {args.counters} counters, p99", c, 50),
+        ("queue_issue_display_p99", "Issue to display p99", i2d, 1000),
+        ("queue_call_display_p99", "Call to display p99", c2d, 1000),
+    )
     figures = [
         common.Figure(
-            key=f"queue_call_p99_{tag}",
-            name=f"Call next, {args.counters} counters, p99 ({store})",
+            key=f"{key}_{tag}",
+            name=f"{name} ({store})",
             unit="ms",
-            value=c["p99"],
+            value=ms["p99"],
             floor=f["p99"],
-            target=50,
-            details={**details, "ms": c},
-        ),
-        common.Figure(
-            key=f"queue_issue_display_p99_{tag}",
-            name=f"Issue to display p99 ({store})",
-            unit="ms",
-            value=i2d["p99"],
-            floor=f["p99"],
-            target=1000,
-            details={**details, "ms": i2d},
-        ),
-        common.Figure(
-            key=f"queue_call_display_p99_{tag}",
-            name=f"Call to display p99 ({store})",
-            unit="ms",
-            value=c2d["p99"],
-            floor=f["p99"],
-            target=1000,
-            details={**details, "ms": c2d},
-        ),
+            target=target,
+            details={**details, "ms": ms},
+        )
+        for key, name, ms, target in measured
     ]
     return common.finish(args, figures)
 

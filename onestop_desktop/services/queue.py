@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, case, func, select, union_all, update
 from sqlalchemy.orm import Session
@@ -45,6 +45,8 @@ from onestop_desktop.store.models import QueueNumberRow, QueueOfficeRow, QueueTi
 CONFIG_KEY = "queue.config"
 RECENT_SERVICES = 20  # the wait estimate averages the group's last 20 services
 LOCAL_PREFIX = "L"  # walk-ins served offline: L<counter>-<n>
+
+_T = TypeVar("_T")
 
 _TICKETS = cast(Table, QueueTicketRow.__table__)
 _OFFICES = cast(Table, QueueOfficeRow.__table__)
@@ -800,7 +802,11 @@ class LocalQueue:
         self._clock = clock
         self.clerk = clerk
 
-    def _write(self, fn: Any, **kw: Any) -> Any:
+    def _write(self, fn: Callable[..., _T], **kw: Any) -> _T:
+        """Run one service operation in its own transaction, then wake this process's
+        followers. ``now=None`` stands for this queue's clock."""
+        if "now" in kw and kw["now"] is None:
+            kw["now"] = self._clock()
         with self.db.write() as s:
             result = fn(s, office_code=self.office_code, **kw)
         with LocalQueue._changed:
@@ -819,38 +825,27 @@ class LocalQueue:
 
     def issue(self, group_code: str, *, priority: bool = False) -> Ticket:
         """See :func:`issue`."""
-        return cast(
-            Ticket, self._write(issue, group_code=group_code, priority=priority, now=self._clock())
-        )
+        return self._write(issue, group_code=group_code, priority=priority, now=None)
 
     def call_next(self, counter: int, *, groups: Sequence[str] | None = None) -> Ticket | None:
         """See :func:`call_next`."""
-        return cast(
-            "Ticket | None",
-            self._write(
-                call_next, counter=counter, clerk=self.clerk, now=self._clock(), groups=groups
-            ),
-        )
+        return self._write(call_next, counter=counter, clerk=self.clerk, now=None, groups=groups)
 
     def recall(self, ticket_id: str, counter: int) -> Ticket:
         """See :func:`recall`."""
-        return cast(Ticket, self._write(recall, ticket_id=ticket_id, counter=counter))
+        return self._write(recall, ticket_id=ticket_id, counter=counter)
 
     def skip(self, ticket_id: str, counter: int) -> Ticket:
         """See :func:`skip`."""
-        return cast(
-            Ticket, self._write(skip, ticket_id=ticket_id, counter=counter, now=self._clock())
-        )
+        return self._write(skip, ticket_id=ticket_id, counter=counter, now=None)
 
     def hold(self, ticket_id: str, counter: int) -> Ticket:
         """See :func:`hold`."""
-        return cast(Ticket, self._write(hold, ticket_id=ticket_id, counter=counter))
+        return self._write(hold, ticket_id=ticket_id, counter=counter)
 
     def resume(self, ticket_id: str, counter: int) -> Ticket:
         """See :func:`resume`."""
-        return cast(
-            Ticket, self._write(resume, ticket_id=ticket_id, counter=counter, now=self._clock())
-        )
+        return self._write(resume, ticket_id=ticket_id, counter=counter, now=None)
 
     def transfer(
         self,
@@ -861,34 +856,26 @@ class LocalQueue:
         to_group: str | None = None,
     ) -> Ticket:
         """See :func:`transfer`."""
-        return cast(
-            Ticket,
-            self._write(
-                transfer,
-                ticket_id=ticket_id,
-                counter=counter,
-                to_counter=to_counter,
-                to_group=to_group,
-            ),
+        return self._write(
+            transfer,
+            ticket_id=ticket_id,
+            counter=counter,
+            to_counter=to_counter,
+            to_group=to_group,
         )
 
     def finish(self, ticket_id: str, counter: int) -> Ticket:
         """See :func:`finish`."""
-        return cast(
-            Ticket, self._write(finish, ticket_id=ticket_id, counter=counter, now=self._clock())
-        )
+        return self._write(finish, ticket_id=ticket_id, counter=counter, now=None)
 
     def link_dossier(self, ticket_id: str, dossier_id: str) -> Ticket:
         """See :func:`link_dossier`."""
-        return cast(Ticket, self._write(link_dossier, ticket_id=ticket_id, dossier_id=dossier_id))
+        return self._write(link_dossier, ticket_id=ticket_id, dossier_id=dossier_id)
 
     def walk_in(self, counter: int, group_code: str) -> Ticket:
         """See :func:`walk_in`."""
-        return cast(
-            Ticket,
-            self._write(
-                walk_in, counter=counter, clerk=self.clerk, group_code=group_code, now=self._clock()
-            ),
+        return self._write(
+            walk_in, counter=counter, clerk=self.clerk, group_code=group_code, now=None
         )
 
     def changes(self, since: int, *, wait: float = 0) -> Changes:
