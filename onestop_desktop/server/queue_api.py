@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
@@ -256,11 +256,11 @@ def install_queue_routes(
         return JSONResponse(st.to_json())
 
     @app.get("/q/{ticket_id}", response_class=HTMLResponse, tags=["queue"], include_in_schema=False)
-    def ticket_page(ticket_id: Annotated[str, Field(max_length=36)]) -> HTMLResponse:
+    def ticket_page(ticket_id: Annotated[str, Path(max_length=36)]) -> HTMLResponse:
         """The page a ticket's QR code opens on the citizen's phone: the ticket's status and
         how many are still ahead. Public: the id is an unguessable UUID."""
         with db.read() as s:
-            row = s.get(QueueTicketRow, ticket_id[:36])
+            row = s.get(QueueTicketRow, ticket_id)
             if row is None:
                 return HTMLResponse(
                     _page("Không tìm thấy phiếu", "<p>Phiếu không tồn tại.</p>"), 404

@@ -4,8 +4,9 @@
 A workstation enrolled with a server uses the server's queue (every counter, kiosk and display
 of the office share it); one without a server keeps its own queue in its database. When the
 server is out of reach a counter serves walk-ins locally (:func:`serve_walk_in`); they are
-uploaded with :func:`upload_walk_ins` when the server answers again. Every change a client reads
-is mirrored into its own database, so its reports have the office's queue figures.
+uploaded with :func:`upload_walk_ins` when the server answers again. Each sync round
+(:func:`sync_queue`) copies the office's tickets into the workstation's database, so its reports
+have the office's queue figures.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ QUEUE_COUNTER = "queue_counter"  # setting: this workstation's counter number
 
 
 class RemoteQueue:
-    """The office's queue on its server, over ``/v1/queue``."""
+    """The office's queue on its server, over ``/v1/queue`` (nothing is written locally)."""
 
     def __init__(
         self,
@@ -36,12 +37,10 @@ class RemoteQueue:
         office_code: str,
         *,
         clerk: str | None = None,
-        mirror_to: Workstation | None = None,
     ) -> None:
         self.client = client
         self.office_code = office_code
         self.clerk = clerk
-        self._mirror = mirror_to
         self._config: QueueConfig | None = None
 
     def close(self) -> None:
@@ -50,21 +49,13 @@ class RemoteQueue:
 
     def _ticket(self, op: str, body: dict[str, Any]) -> Ticket | None:
         raw = self.client.queue(op, body).get("ticket")
-        ticket = Ticket.from_json(raw) if raw else None
-        if ticket is not None:
-            self._keep([ticket])
-        return ticket
+        return Ticket.from_json(raw) if raw else None
 
     def _must(self, op: str, body: dict[str, Any]) -> Ticket:
         ticket = self._ticket(op, body)
         if ticket is None:  # pragma: no cover - the server answers a ticket for these
             raise UserError("Máy chủ không trả về phiếu.")
         return ticket
-
-    def _keep(self, tickets: Sequence[Ticket]) -> None:
-        if self._mirror is not None and tickets:
-            with self._mirror.db.write() as s:
-                queue.mirror(s, tickets)
 
     def config(self) -> QueueConfig:
         """The office's configuration (read once per connection)."""
@@ -131,11 +122,9 @@ class RemoteQueue:
     ) -> queue.Changes:
         """Today's tickets changed after ``since`` (long-poll with ``wait``; every day's with
         ``all_days``, paged by ``limit``)."""
-        found = queue.Changes.from_json(
+        return queue.Changes.from_json(
             self.client.queue_changes(since, wait, all_days=all_days, limit=limit)
         )
-        self._keep(found.tickets)
-        return found
 
     def status(self) -> queue.QueueStatus:
         """The office's queue today (computed here from all of today's tickets)."""
@@ -201,7 +190,7 @@ def open_queue(ws: Workstation, *, timeout: float | None = 5.0) -> queue.QueueBa
     """The office's queue for this workstation: the server's when enrolled, else its own."""
     office = _office(ws)
     if is_enrolled(ws):
-        return RemoteQueue(connect(ws, timeout=timeout), office, clerk=ws.username, mirror_to=ws)
+        return RemoteQueue(connect(ws, timeout=timeout), office, clerk=ws.username)
     return queue.LocalQueue(ws.db, office, clock=ws.now, clerk=ws.username)
 
 
@@ -232,16 +221,17 @@ def sync_queue(ws: Workstation, client: SyncClient) -> QueueSync:
     since the last time (every day's, by pages) into this database, for its reports and daily
     summary — part of every sync round, whether or not the counter page is open."""
     office = _office(ws)
-    remote = RemoteQueue(client, office, mirror_to=ws)
+    remote = RemoteQueue(client, office)
     uploaded = upload_walk_ins(ws, remote)
     with ws.db.read() as s:
         since = int(repo.get_setting(s, MIRROR_REV, "0") or "0")
     mirrored = 0
     while True:
-        found = remote.changes(since, all_days=True, limit=MIRROR_PAGE)  # mirrored by remote
+        found = remote.changes(since, all_days=True, limit=MIRROR_PAGE)
         mirrored += len(found.tickets)
         since = found.rev
-        with ws.db.write() as s:
+        with ws.db.write() as s:  # the page and the number it reached, together
+            queue.mirror(s, found.tickets)
             repo.set_setting(s, MIRROR_REV, str(since))
         if not found.more:
             return QueueSync(uploaded=uploaded, mirrored=mirrored)

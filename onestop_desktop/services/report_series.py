@@ -253,7 +253,7 @@ def queue_stats(
 ) -> QueueStats:
     """The queue's statistics of the offices (None: every office this database holds) over
     ``[date_from, date_to]`` (tickets by their business day), from the local ``queue_tickets``
-    (a workstation's own queue, or the server's as the counter page mirrored it)."""
+    (a workstation's own queue, or the server's as the sync rounds copied it)."""
     with ws.db.read() as s:
         return queue.stats(s, office_codes=office_codes, date_from=date_from, date_to=date_to)
 

@@ -413,7 +413,7 @@ def test_offline_banner_and_walk_in(qtbot: QtBot, ctx: AppContext, ws: Workstati
             secret="not-a-secret",  # noqa: S106 - a fake credential for a dead port
             timeout=2,
         )
-        return RemoteQueue(client, TEMPLATE_OFFICE, clerk="tester", mirror_to=ws)
+        return RemoteQueue(client, TEMPLATE_OFFICE, clerk="tester")
 
     controller = QueueCounter(ctx, backend_factory=dead_server)
     try:
@@ -484,7 +484,7 @@ def test_walk_ins_are_uploaded_when_the_server_answers_again(
             client = SyncClient(
                 base, device_id=device["device_id"], secret=device["secret"], transport=cable
             )
-            return RemoteQueue(client, TEMPLATE_OFFICE, clerk="tester", mirror_to=ws)
+            return RemoteQueue(client, TEMPLATE_OFFICE, clerk="tester")
 
         controller = QueueCounter(ctx, backend_factory=server_queue)
         try:
