@@ -739,8 +739,8 @@ def cmd_queue_stats(args: argparse.Namespace) -> Any:
 
     ws = _workstation(args)
     today = business_date(ws.now())
-    start = date.fromisoformat(args.date_from) if args.date_from else today
-    end = date.fromisoformat(args.date_to) if args.date_to else start
+    start = _parse_day(args.date_from, "--from") if args.date_from else today
+    end = _parse_day(args.date_to, "--to") if args.date_to else start
     with ws.db.read() as s:
         st = queue_service.stats(s, office_codes=None, date_from=start, date_to=end)
     t = st.total

@@ -43,6 +43,7 @@ from onestop_desktop.store.db import Database
 from onestop_desktop.store.models import QueueNumberRow, QueueOfficeRow, QueueTicketRow
 
 CONFIG_KEY = "queue.config"
+MAX_COUNTER = 999  # counter numbers are 1..999 (the server's API and the page say the same)
 RECENT_SERVICES = 20  # the wait estimate averages the group's last 20 services
 LOCAL_PREFIX = "L"  # walk-ins served offline: L<counter>-<n>
 
@@ -155,10 +156,13 @@ def call_next(
     """Call the next ticket for ``counter`` (its groups, priority by the office's rule), or
     ``None`` when nobody waits. The counter's current ticket, if still called, is finished."""
     config = load_config(s, office_code)
+    check_counter(counter)
+    wanted = list(groups) if groups else list(config.groups_of(counter))
+    for code in wanted:
+        config.group(code)  # an unknown group is refused by name
     rev, others = _bump_state(s, office_code)
     day = business_date(now)
     _finish_current(s, office_code, day, counter, now, rev)
-    wanted = list(groups) if groups else list(config.groups_of(counter))
     waiting = _candidates(s, office_code, day, counter, wanted)
     chosen = pick_next(
         waiting,
@@ -277,6 +281,7 @@ def walk_in(
 ) -> Ticket:
     """Serve a citizen without the shared queue (its server out of reach): a local ticket
     ``L<counter>-<n>``, already called at this counter, uploaded when the server is back."""
+    check_counter(counter)
     group = load_config(s, office_code).group(group_code)
     rev = _bump(s, office_code)
     day = business_date(now)
@@ -1002,6 +1007,14 @@ def _finish_current(
     s.expire_all()
 
 
+def check_counter(counter: int) -> None:
+    """Refuse a counter number outside 1..MAX_COUNTER, naming the field."""
+    if not 1 <= counter <= MAX_COUNTER:
+        raise ValidationError(
+            "counter", f"Số quầy phải từ 1 đến {MAX_COUNTER} (đã nhập {counter})."
+        )
+
+
 _CALLED = (TicketStatus.CALLED,)
 _AT_COUNTER = (TicketStatus.CALLED, TicketStatus.HELD)
 
@@ -1173,6 +1186,7 @@ __all__ = [
     "QueueStatus",
     "call_next",
     "changes",
+    "check_counter",
     "configure",
     "finish",
     "hold",

@@ -180,8 +180,7 @@ def counter_of(ws: Workstation) -> int:
 
 def set_counter(ws: Workstation, counter: int) -> None:
     """Choose this workstation's counter number."""
-    if not 1 <= counter <= 999:
-        raise UserError("Số quầy phải từ 1 đến 999.")
+    queue.check_counter(counter)
     with ws.db.write() as s:
         repo.set_setting(s, QUEUE_COUNTER, str(counter))
 

@@ -310,3 +310,18 @@ def test_changes_page_through_every_day_without_losing_a_ticket(
                 since, more = page.rev, page.more
             assert seen == whole, limit
         assert len(changes(s, OFFICE, 0, clock.now).tickets) == 3  # today's only
+
+
+def test_bad_counter_or_group_is_refused_and_nothing_is_written(q: LocalQueue) -> None:
+    q.issue("ho_tich")
+    before = q.changes(0).rev
+    with pytest.raises(ValidationError) as err:
+        q.call_next(0)
+    assert err.value.field == "counter"
+    with pytest.raises(ValidationError) as err:
+        q.call_next(1, groups=["khong_co"])
+    assert err.value.field == "service"
+    with pytest.raises(ValidationError):
+        q.walk_in(1000, "ho_tich")
+    assert q.changes(0).rev == before  # no change number taken, no ticket touched
+    assert q.status().waiting["ho_tich"] == 1
